@@ -1,0 +1,162 @@
+"""The deployment registry (`[deployments.*]` in postlaunch.toml, DESIGN §3): what each deployment
+is approved to do, its risk tier, budget and thresholds. Validated once, here; every command reads it.
+
+It never touches the database (registry changes are logged by `postlaunch.registry_log`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from metrics.catalog import BY_NAME, DEFAULT_THRESHOLDS
+from postlaunch.errors import ConfigError
+from postlaunch.settings import format_validation_error
+
+RiskTier = Literal["low", "medium", "high"]
+DataClass = Literal["public", "internal", "confidential", "restricted"]
+DATA_CLASS_RANK: dict[str, int] = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+MAX_EXAMPLES = 20
+
+
+class Threshold(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    warn: float | None = None
+    critical: float | None = None
+
+
+class CostMatch(BaseModel):
+    """FOCUS columns whose values attribute a cloud bill row to the deployment."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    ResourceId: list[str] = Field(default_factory=list)
+    ServiceName: list[str] = Field(default_factory=list)
+    SubAccountId: list[str] = Field(default_factory=list)
+
+
+class Deployment(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    name: str
+    owner: str
+    risk_tier: RiskTier
+    launched: date
+    status: Literal["active", "limited", "paused", "retired"] = "active"
+    approved_use_cases: list[str] = Field(min_length=1)
+    approved_teams: list[str] = Field(default_factory=list)
+    max_data_class: DataClass = "internal"
+    weekly_budget: float | None = Field(None, gt=0)
+    review_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    use_case_descriptions: dict[str, str] = Field(default_factory=dict)
+    use_case_examples: dict[str, list[str]] = Field(default_factory=dict)
+    otel_services: list[str] = Field(default_factory=list)
+    cost_match: CostMatch = Field(default_factory=CostMatch)
+    thresholds: dict[str, Threshold] = Field(default_factory=dict)
+    scope_threshold: float | None = Field(
+        None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
+    )
+
+    @field_validator("approved_use_cases", "approved_teams", "otel_services")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for item in value:
+            if not item.strip():
+                raise ValueError("an empty name is not allowed")
+            if item in seen:
+                raise ValueError(f"{item!r} is listed twice")
+            seen.add(item)
+        return value
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, Threshold]) -> dict[str, Threshold]:
+        for metric, level in value.items():
+            if metric not in BY_NAME:
+                raise ValueError(f"threshold for unknown metric {metric!r}")
+            if metric not in DEFAULT_THRESHOLDS:
+                raise ValueError(
+                    f"metric {metric!r} takes no threshold; these do: {', '.join(sorted(DEFAULT_THRESHOLDS))}"
+                )
+            if level.warn is None and level.critical is None:
+                raise ValueError(f"{metric}: give warn, critical or both")
+            if level.warn is not None and level.critical is not None:
+                above = BY_NAME[metric].direction == "above"
+                if above and level.warn > level.critical:
+                    raise ValueError(
+                        f"{metric}: warn {level.warn} is above critical {level.critical} "
+                        "(higher is worse, so warn must be <= critical)"
+                    )
+                if not above and level.warn < level.critical:
+                    raise ValueError(
+                        f"{metric}: warn {level.warn} is below critical {level.critical} "
+                        "(lower is worse, so warn must be >= critical)"
+                    )
+        return value
+
+    @model_validator(mode="after")
+    def _use_cases_known(self) -> Deployment:
+        approved = set(self.approved_use_cases)
+        for key in ("use_case_descriptions", "use_case_examples"):
+            for use_case in getattr(self, key):
+                if use_case not in approved:
+                    raise ValueError(f"{key}: {use_case!r} is not one of approved_use_cases")
+        for use_case, examples in self.use_case_examples.items():
+            if len(examples) > MAX_EXAMPLES:
+                raise ValueError(f"use_case_examples.{use_case}: {len(examples)} examples, at most {MAX_EXAMPLES}")
+        return self
+
+    def data_class_allowed(self, data_class: str) -> bool:
+        return DATA_CLASS_RANK[data_class] <= DATA_CLASS_RANK[self.max_data_class]
+
+
+class Registry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    deployments: dict[str, Deployment]
+
+    def get(self, deployment_id: str) -> Deployment:
+        try:
+            return self.deployments[deployment_id]
+        except KeyError:
+            known = ", ".join(sorted(self.deployments)) or "none: the registry is empty"
+            raise ConfigError(f"unknown deployment {deployment_id!r}; known: {known}") from None
+
+    @property
+    def ids(self) -> list[str]:
+        return sorted(self.deployments)
+
+    def canonical_json(self) -> str:
+        return json.dumps(
+            {k: v.model_dump(mode="json") for k, v in sorted(self.deployments.items())},
+            sort_keys=True,
+            separators=(",", ":"),
+        )
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(self.canonical_json().encode()).hexdigest()
+
+
+def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Registry:
+    """Validate the `[deployments]` table; every problem is named with its deployment and key."""
+    problems: list[str] = []
+    deployments: dict[str, Deployment] = {}
+    for dep_id, body in raw.items():
+        if not isinstance(body, dict):
+            problems.append(f"{source}: deployments.{dep_id}: must be a table of keys")
+            continue
+        if "id" in body:
+            problems.append(f"{source}: deployments.{dep_id}.id: unknown key (the id is the table name)")
+            continue
+        try:
+            deployments[dep_id] = Deployment(id=dep_id, **body)
+        except ValidationError as exc:
+            problems.append(format_validation_error(source, exc, prefix=f"deployments.{dep_id}."))
+    if problems:
+        raise ConfigError("invalid registry:\n" + "\n".join(problems))
+    return Registry(deployments=deployments)

@@ -1,0 +1,235 @@
+"""The one reader of configuration: the settings block of postlaunch.toml and POSTLAUNCH_ environment
+variables (nested delimiter `__`; environment wins over the file, the file over the defaults).
+
+Every setting is declared once here, with its help text; docs/configuration.md is generated from
+these declarations and a test keeps the two equal. Unknown keys, at any depth, are refused.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from postlaunch.errors import ConfigError
+
+ENV_PREFIX = "POSTLAUNCH_"
+DEFAULT_CONFIG = Path("postlaunch.toml")
+REGISTRY_KEY = "deployments"
+
+
+class MinN(BaseModel):
+    """Minimum sample before a proportion may alert (DESIGN §6)."""
+
+    model_config = ConfigDict(extra="forbid")
+    feedback: int = Field(30, ge=1, description="feedback rows with the field set, for feedback-based rates")
+    events: int = Field(100, ge=1, description="events, for event-based shares")
+    drift: int = Field(200, ge=1, description="events with a use case, for use_case_drift_js")
+
+
+class TierLevels(BaseModel):
+    """A warn and/or critical threshold."""
+
+    model_config = ConfigDict(extra="forbid")
+    warn: float | None = None
+    critical: float | None = None
+
+
+class Settings(BaseSettings):
+    """postlaunch settings. In postlaunch.toml they are top-level keys beside `[deployments.*]`."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        case_sensitive=False,
+    )
+
+    db: Path = Field(Path("postlaunch.duckdb"), description="the DuckDB database file")
+    config: Path = Field(
+        DEFAULT_CONFIG,
+        description="the registry and settings file (environment or --config only; ignored inside the file)",
+    )
+    timezone: str = Field(
+        "UTC",
+        description="IANA zone: weeks start Monday 00:00 here, and timestamps without a zone are read in it",
+    )
+    currency: str = Field("USD", description="reporting currency (ISO 4217); every amount is shown in it")
+    currency_rates: dict[str, float] = Field(
+        default_factory=dict,
+        description="units of the reporting currency per unit of another currency, e.g. EUR = 1.08; "
+        "a cost row in a currency without a rate is quarantined",
+    )
+    request_text: Literal["keep", "redact", "drop"] = Field(
+        "redact",
+        description="what ingest stores of request_text: keep it, redact personal data (emails, phones, "
+        "cards, IBANs, national ids), or drop the text (the personal-data count is kept in every case)",
+    )
+    reporting_deadline_days: int = Field(
+        15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
+    )
+    min_n: MinN = Field(default_factory=MinN, description="minimum samples before a proportion alerts")
+    thresholds: dict[str, dict[Literal["low", "medium", "high"], TierLevels]] = Field(
+        default_factory=dict,
+        description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
+        "a deployment's own [deployments.X.thresholds] wins over these",
+    )
+    baseline_weeks: int = Field(4, ge=1, description="weeks after launch with data that form the use-case baseline")
+    lock_timeout_seconds: float = Field(
+        30.0, gt=0, description="how long a command waits for another process's database lock"
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Berlin)") from exc
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        if len(value) != 3 or not value.isalpha():
+            raise ValueError(f"{value!r} is not a 3-letter currency code")
+        return value.upper()
+
+    @field_validator("currency_rates")
+    @classmethod
+    def _rates(cls, value: dict[str, float]) -> dict[str, float]:
+        for code, rate in value.items():
+            if len(code) != 3 or not code.isalpha():
+                raise ValueError(f"{code!r} is not a 3-letter currency code")
+            if rate <= 0:
+                raise ValueError(f"rate for {code} must be above 0, got {rate}")
+        return {code.upper(): rate for code, rate in value.items()}
+
+    @field_validator("thresholds")
+    @classmethod
+    def _known_metrics(cls, value: dict[str, Any]) -> dict[str, Any]:
+        from metrics.catalog import DEFAULT_THRESHOLDS
+
+        for name in value:
+            if name not in DEFAULT_THRESHOLDS:
+                raise ValueError(
+                    f"no thresholds can be set for metric {name!r}; known: {', '.join(sorted(DEFAULT_THRESHOLDS))}"
+                )
+        return value
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlBlock(settings_cls))
+
+
+class _TomlBlock(PydanticBaseSettingsSource):
+    """The settings part of the config file: its top-level keys except `[deployments]`."""
+
+    data: dict[str, Any] = {}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self.data.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self.data)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The config file as a dict; a missing default file is empty, a broken one is refused with its line."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the config file: {exc}") from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
+
+
+def _check_environment() -> None:
+    known = {name.upper() for name in Settings.model_fields}
+    for key in os.environ:
+        if not key.upper().startswith(ENV_PREFIX):
+            continue
+        top = key.upper()[len(ENV_PREFIX) :].split("__", 1)[0]
+        if top not in known:
+            raise ConfigError(
+                f"environment variable {key}: unknown setting {top.lower()!r}; "
+                f"known: {', '.join(sorted(n.lower() for n in known))}"
+            )
+
+
+def format_validation_error(source: str, exc: ValidationError, prefix: str = "") -> str:
+    """One line per problem: `source: key.path: message`."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"])
+        key = f"{prefix}{loc}" if loc else prefix.rstrip(".")
+        message = err["msg"]
+        if err["type"] == "extra_forbidden":
+            message = "unknown key"
+        elif message.startswith("Value error, "):
+            message = message[len("Value error, ") :]
+        given = err.get("input")
+        if err["type"] in ("literal_error", "enum") and given is not None:
+            message = f"{given!r} is not allowed; {message.lower()}"
+        lines.append(f"{source}: {key}: {message}")
+    return "\n".join(lines)
+
+
+def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[Settings, dict[str, Any]]:
+    """Settings from the config file and the environment, plus the raw `[deployments]` table.
+
+    `config` and `db` come from the command line and win over everything else.
+    """
+    _check_environment()
+    config_path = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
+    if config is not None and not config.exists():
+        raise ConfigError(f"{config}: config file not found")
+    raw = read_toml(config_path)
+    registry = raw.pop(REGISTRY_KEY, {})
+    if not isinstance(registry, dict):
+        raise ConfigError(f"{config_path}: [{REGISTRY_KEY}] must be a table of deployments")
+    raw.pop("config", None)
+    _TomlBlock.data = raw
+    try:
+        settings = Settings(config=config_path) if db is None else Settings(config=config_path, db=db)
+    except ValidationError as exc:
+        raise ConfigError(format_validation_error(str(config_path), exc)) from exc
+    finally:
+        _TomlBlock.data = {}
+    return settings, registry
+
+
+def settings_doc() -> str:
+    """The Markdown reference of every setting, generated from the declarations (docs/configuration.md)."""
+    rows = ["| setting | environment | default | meaning |", "|---|---|---|---|"]
+
+    def add(name: str, field: FieldInfo, env: str) -> None:
+        default = field.get_default(call_default_factory=True)
+        if isinstance(default, BaseModel):
+            default = ""
+        shown = f"`{default}`" if default not in ("", {}, None) else ""
+        rows.append(f"| `{name}` | `{env}` | {shown} | {field.description or ''} |")
+
+    for name, field in Settings.model_fields.items():
+        add(name, field, f"{ENV_PREFIX}{name.upper()}")
+        if name == "min_n":
+            for sub, subfield in MinN.model_fields.items():
+                add(f"min_n.{sub}", subfield, f"{ENV_PREFIX}MIN_N__{sub.upper()}")
+    return "\n".join(rows) + "\n"
