@@ -64,7 +64,7 @@ def open_connection(
                 raise PostlaunchError(f"cannot open database {path}: {exc}") from exc
             if time.monotonic() >= deadline:
                 raise DatabaseBusyError(
-                    f"database {path} stayed locked by another process for {timeout:.0f} s "
+                    f"database {path} stayed locked by another process for {timeout:g} s "
                     "(an ingest still running?); try again in a moment"
                 ) from exc
             if callable(on_wait) and not told:
