@@ -41,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Monitor AI deployments after launch: the evidence for the weekly owner review.",
     )
     parser.add_argument("--version", action="version", version=f"postlaunch {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an unexpected error")
     parser.add_argument("--db", metavar="PATH", help="DuckDB file (default: setting db, ./postlaunch.duckdb)")
     parser.add_argument(
         "--config", metavar="PATH", help="registry and settings TOML (default: ./postlaunch.toml)"
@@ -66,6 +67,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("postlaunch: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a message, never a traceback
+        if args.debug:
+            raise
+        print(
+            f"postlaunch {args.command}: unexpected error: {type(exc).__name__}: {exc} "
+            "(run again with --debug for the traceback, and please report it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 if __name__ == "__main__":

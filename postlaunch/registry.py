@@ -51,7 +51,7 @@ class Deployment(BaseModel):
     approved_use_cases: list[str] = Field(min_length=1)
     approved_teams: list[str] = Field(default_factory=list)
     max_data_class: DataClass = "internal"
-    weekly_budget: float | None = Field(None, gt=0)
+    weekly_budget: float | None = Field(default=None, gt=0)
     review_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
     use_case_descriptions: dict[str, str] = Field(default_factory=dict)
     use_case_examples: dict[str, list[str]] = Field(default_factory=dict)
@@ -59,7 +59,7 @@ class Deployment(BaseModel):
     cost_match: CostMatch = Field(default_factory=CostMatch)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
     scope_threshold: float | None = Field(
-        None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
+        default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
 
     @field_validator("approved_use_cases", "approved_teams", "otel_services")

@@ -28,9 +28,9 @@ class MinN(BaseModel):
     """Minimum sample before a proportion may alert (DESIGN §6)."""
 
     model_config = ConfigDict(extra="forbid")
-    feedback: int = Field(30, ge=1, description="feedback rows with the field set, for feedback-based rates")
-    events: int = Field(100, ge=1, description="events, for event-based shares")
-    drift: int = Field(200, ge=1, description="events with a use case, for use_case_drift_js")
+    feedback: int = Field(default=30, ge=1, description="feedback rows with the field set, for feedback-based rates")
+    events: int = Field(default=100, ge=1, description="events, for event-based shares")
+    drift: int = Field(default=200, ge=1, description="events with a use case, for use_case_drift_js")
 
 
 class TierLevels(BaseModel):
@@ -51,38 +51,38 @@ class Settings(BaseSettings):
         case_sensitive=False,
     )
 
-    db: Path = Field(Path("postlaunch.duckdb"), description="the DuckDB database file")
+    db: Path = Field(default=Path("postlaunch.duckdb"), description="the DuckDB database file")
     config: Path = Field(
-        DEFAULT_CONFIG,
+        default=DEFAULT_CONFIG,
         description="the registry and settings file (environment or --config only; ignored inside the file)",
     )
     timezone: str = Field(
-        "UTC",
+        default="UTC",
         description="IANA zone: weeks start Monday 00:00 here, and timestamps without a zone are read in it",
     )
-    currency: str = Field("USD", description="reporting currency (ISO 4217); every amount is shown in it")
+    currency: str = Field(default="USD", description="reporting currency (ISO 4217); every amount is shown in it")
     currency_rates: dict[str, float] = Field(
         default_factory=dict,
         description="units of the reporting currency per unit of another currency, e.g. EUR = 1.08; "
         "a cost row in a currency without a rate is quarantined",
     )
     request_text: Literal["keep", "redact", "drop"] = Field(
-        "redact",
+        default="redact",
         description="what ingest stores of request_text: keep it, redact personal data (emails, phones, "
         "cards, IBANs, national ids), or drop the text (the personal-data count is kept in every case)",
     )
     reporting_deadline_days: int = Field(
-        15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
+        default=15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
     )
-    min_n: MinN = Field(default_factory=MinN, description="minimum samples before a proportion alerts")
+    min_n: MinN = Field(default_factory=lambda: MinN(), description="minimum samples before a proportion alerts")
     thresholds: dict[str, dict[Literal["low", "medium", "high"], TierLevels]] = Field(
         default_factory=dict,
         description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
         "a deployment's own [deployments.X.thresholds] wins over these",
     )
-    baseline_weeks: int = Field(4, ge=1, description="weeks after launch with data that form the use-case baseline")
+    baseline_weeks: int = Field(default=4, ge=1, description="weeks after launch with data that form the use-case baseline")
     lock_timeout_seconds: float = Field(
-        30.0, gt=0, description="how long a command waits for another process's database lock"
+        default=30.0, gt=0, description="how long a command waits for another process's database lock"
     )
 
     @field_validator("timezone")

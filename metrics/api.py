@@ -1,0 +1,257 @@
+"""The façade of metrics/: weeks with data, a deployment's history, the weekly review, the check of
+every deployment, the portfolio table and metric trends. Connections are passed in; nothing here
+writes, renders or reads the environment (the Context carries settings and registry).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from metrics import weeks as wk
+from metrics.catalog import BY_NAME
+from metrics.history import build_history
+from metrics.model import History, WeekResult
+from metrics.queries import load_raw, run, week_params
+from metrics.review import build_review, resolve_week
+from postlaunch.config import Context
+from postlaunch.errors import PostlaunchError
+from postlaunch.registry import Deployment
+
+__all__ = [
+    "available_weeks",
+    "latest_week",
+    "deployment_history",
+    "build_review",
+    "check",
+    "portfolio",
+    "trend",
+    "History",
+    "WeekResult",
+]
+
+LEVEL_ORDER = {"critical": 0, "warning": 1, "unknown": 2, "ok": 3}
+ACTION_ORDER = {"stop": 0, "pause": 1, "limit": 2, "continue": 3, "expand": 4, None: 5}
+COLOURS = {"critical": "red", "warning": "amber", "unknown": "grey", "ok": "green"}
+
+
+def _deployments(ctx: Context, deployment: str | None) -> list[Deployment]:
+    if deployment is not None:
+        return [ctx.registry.get(deployment)]
+    return [ctx.registry.deployments[i] for i in ctx.registry.ids]
+
+
+def available_weeks(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str | None = None
+) -> list[str]:
+    """ISO weeks with usage events (of one deployment, or of any in the registry), ascending."""
+    deps = _deployments(ctx, deployment)
+    ids = [d.id for d in deps]
+    if not ids:
+        return []
+    rows = run(conn, "usage_weeks", {"ids": ids, **week_params(ctx.settings, ids, conn)})
+    return [wk.week_of_index(i) for i in sorted({r["wk"] for r in rows})]
+
+
+def latest_week(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str | None = None) -> str | None:
+    """The latest ISO week with usage events (of one deployment, or of any), or None without data."""
+    weeks = available_weeks(conn, ctx, deployment)
+    return weeks[-1] if weeks else None
+
+
+def deployment_history(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, until_week: str | None = None
+) -> History:
+    """Every week of `deployment` from its first week with usage data to `until_week` (default: its last
+    week with data): metrics with statuses, alerts and the recommendation of each week."""
+    dep = ctx.registry.get(deployment)
+    until = wk.week_index(until_week) if until_week is not None else None
+    raw = load_raw(conn, ctx.settings, [dep], until)[dep.id]
+    return build_history(dep, raw, ctx.settings, until=until)
+
+
+def _histories(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deps: list[Deployment], week: str | None
+) -> tuple[str | None, dict[str, History]]:
+    if week is not None:
+        target: str | None = wk.format_week(wk.parse_week(week))
+        raw = load_raw(conn, ctx.settings, deps, wk.week_index(week))
+    else:
+        raw = load_raw(conn, ctx.settings, deps, until_latest=True)
+        all_weeks = sorted({w for r in raw.values() for w, u in r.usage.items() if u.events > 0})
+        target = wk.week_of_index(all_weeks[-1]) if all_weeks else None
+    until = wk.week_index(target) if target is not None else None
+    return target, {d.id: build_history(d, raw[d.id], ctx.settings, until=until) for d in deps}
+
+
+def _week_result(history: History, week: str | None) -> WeekResult | None:
+    result = history.get(week) if week is not None else None
+    return result if result is not None and result.has_data else None
+
+
+def check(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None, deployment: str | None = None
+) -> list[dict[str, Any]]:
+    """Per deployment: {deployment, week, level: ok|warning|critical|unknown, critical, warn, alerts,
+    recommendation, note}. The week defaults to the latest week with usage data of the deployments
+    checked; a deployment without usage data in that week is `unknown` (a stale feed is a finding)."""
+    deps = _deployments(ctx, deployment)
+    target, histories = _histories(conn, ctx, deps, week)
+    out: list[dict[str, Any]] = []
+    for dep in deps:
+        result = _week_result(histories[dep.id], target)
+        if result is None:
+            out.append(
+                {
+                    "deployment": dep.id,
+                    "week": target,
+                    "level": "unknown",
+                    "critical": 0,
+                    "warn": 0,
+                    "alerts": [],
+                    "recommendation": None,
+                    "note": f"no usage data in {target}" if target else "no usage data at all",
+                }
+            )
+            continue
+        out.append(
+            {
+                "deployment": dep.id,
+                "week": target,
+                "level": result.level,
+                "critical": sum(1 for a in result.alerts if a.level == "critical"),
+                "warn": sum(1 for a in result.alerts if a.level == "warn"),
+                "alerts": [a.to_dict() for a in result.alerts],
+                "recommendation": result.recommendation.to_dict() if result.recommendation else None,
+                "note": None,
+            }
+        )
+    return out
+
+
+def portfolio(conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None) -> list[dict[str, Any]]:
+    """One row per deployment for the Portfolio page, worst first (level, then critical and warn
+    counts, then the recommendation's severity, then id)."""
+    deps = _deployments(ctx, None)
+    target, histories = _histories(conn, ctx, deps, week)
+    decisions = (
+        {r["deployment"]: r for r in run(conn, "last_decisions", {"ids": [d.id for d in deps]})}
+        if deps
+        else {}
+    )
+    week_end = wk.period(target)["end"] if target else None
+    rows = []
+    for dep in deps:
+        result = _week_result(histories[dep.id], target)
+        metrics = result.metrics if result else {}
+
+        def value(name: str, m: dict[str, Any] = metrics) -> Any:
+            return m[name].value if name in m else None
+
+        def status(name: str, m: dict[str, Any] = metrics) -> str | None:
+            return m[name].status if name in m else None
+
+        level = result.level if result else "unknown"
+        decision = decisions.get(dep.id)
+        next_review = decision["next_review"].isoformat() if decision and decision["next_review"] else None
+        rows.append(
+            {
+                "deployment": dep.id,
+                "week": target,
+                "level": level,
+                "colour": COLOURS[level],
+                "name": dep.name,
+                "owner": dep.owner,
+                "risk_tier": dep.risk_tier,
+                "status": dep.status,
+                "recommendation": result.recommendation.action if result and result.recommendation else None,
+                "critical_alerts": sum(1 for a in result.alerts if a.level == "critical") if result else 0,
+                "warn_alerts": sum(1 for a in result.alerts if a.level == "warn") if result else 0,
+                "events": value("events"),
+                "events_wow_change": value("events_wow_change"),
+                "acceptance_rate": value("acceptance_rate"),
+                "acceptance_status": status("acceptance_rate"),
+                "out_of_scope_share": value("out_of_scope_share"),
+                "out_of_scope_status": status("out_of_scope_share"),
+                "cost_total": value("cost_total"),
+                "weekly_budget": dep.weekly_budget,
+                "budget_burn": value("budget_burn"),
+                "budget_status": status("budget_burn"),
+                "currency": ctx.settings.currency,
+                "last_decision": decision["decision"] if decision else None,
+                "last_decision_week": decision["week"] if decision else None,
+                "next_review": next_review,
+                "review_overdue": bool(next_review and week_end and next_review <= week_end),
+            }
+        )
+    rows.sort(
+        key=lambda r: (
+            LEVEL_ORDER[r["level"]],
+            -r["critical_alerts"],
+            -r["warn_alerts"],
+            ACTION_ORDER.get(r["recommendation"], 5),
+            r["deployment"],
+        )
+    )
+    return rows
+
+
+TREND_COLUMNS = ["week", "metric", "value", "ci_low", "ci_high", "n", "status", "warn", "critical"]
+
+
+def trend(
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    deployment: str,
+    metrics: list[str],
+    start_week: str | None = None,
+    end_week: str | None = None,
+) -> pd.DataFrame:
+    """Long frame (week, metric, value, ci_low, ci_high, n, status, warn, critical) of the given metrics
+    over the deployment's weeks within start_week..end_week (both optional, inclusive)."""
+    unknown = [m for m in metrics if m not in BY_NAME]
+    if unknown:
+        raise PostlaunchError(f"unknown metric(s) {', '.join(unknown)}; known: {', '.join(BY_NAME)}")
+    dep = ctx.registry.get(deployment)
+    end = wk.week_index(end_week) if end_week is not None else None
+    raw = load_raw(conn, ctx.settings, [dep], end)[dep.id]
+    start = wk.week_index(start_week) if start_week is not None else None
+    history = build_history(dep, raw, ctx.settings, until=end)
+    rows = []
+    for result in history.weeks:
+        if start is not None and wk.week_index(result.week) < start:
+            continue
+        for name in metrics:
+            m = result.metrics[name]
+            rows.append(
+                {
+                    "week": result.week,
+                    "metric": name,
+                    "value": None if m.value is None else float(m.value),
+                    "ci_low": m.ci[0] if m.ci else None,
+                    "ci_high": m.ci[1] if m.ci else None,
+                    "n": m.n,
+                    "status": m.status,
+                    "warn": m.warn,
+                    "critical": m.critical,
+                }
+            )
+    frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
+    return frame.astype(
+        {
+            "value": "float64",
+            "ci_low": "float64",
+            "ci_high": "float64",
+            "warn": "float64",
+            "critical": "float64",
+        }
+    )
+
+
+def review_week(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str | None = None
+) -> str:
+    """The week a review of `deployment` would show (validated like build_review)."""
+    return resolve_week(week, available_weeks(conn, ctx, deployment), f"deployment {deployment!r}")

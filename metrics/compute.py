@@ -1,0 +1,199 @@
+"""The value, n and interval of every metric (DESIGN §5) for each week of one deployment, from the
+raw weekly frames of metrics.queries. No thresholds or statuses here (metrics.history adds them).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from metrics import weeks as wk
+from metrics.catalog import BY_NAME, METRICS
+from metrics.model import MetricResult
+from metrics.queries import RawData, UsageWeek
+from metrics.stats import js_distance, mean_interval, wilson
+from postlaunch.registry import Deployment
+from postlaunch.settings import Settings
+
+DIGITS = 9  # floats are rounded so sums taken in parallel give the same JSON on every run
+COST_CATEGORIES = ("usage", "subscription", "support", "rework", "other")
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(float(x), DIGITS)
+
+
+def _ci(ci: tuple[float, float] | None) -> tuple[float, float] | None:
+    return None if ci is None else (round(ci[0], DIGITS), round(ci[1], DIGITS))
+
+
+def _result(
+    name: str, value: float | int | None, n: int | None, ci: Any = None, **extra: Any
+) -> MetricResult:
+    metric = BY_NAME[name]
+    shown = value if isinstance(value, int) or value is None else _r(value)
+    return MetricResult(
+        name=name, value=shown, n=n, ci=_ci(ci), category=metric.category,
+        direction=metric.direction, unit=metric.unit, extra=extra,
+    )  # fmt: skip
+
+
+def _share(name: str, numerator: int, denominator: int, **extra: Any) -> MetricResult:
+    if denominator <= 0:
+        return _result(name, None, denominator, None, **extra)
+    return _result(name, numerator / denominator, denominator, wilson(numerator, denominator), **extra)
+
+
+def use_case_mix(usage: UsageWeek | None) -> dict[str, int]:
+    """Events per use case (label, else inferred placement) in one week; unlabeled events left out."""
+    mix: dict[str, int] = {}
+    if usage is None:
+        return mix
+    for use_case, _labelled, events in usage.mix:
+        if use_case is not None and events > 0:
+            mix[use_case] = mix.get(use_case, 0) + events
+    return mix
+
+
+def baseline_weeks(raw: RawData, deployment: Deployment, count: int) -> list[int]:
+    """The first `count` weeks on or after the launch week that have usage events with a use case."""
+    launch = wk.index_of_monday(deployment.launched)
+    eligible = sorted(w for w, u in raw.usage.items() if w >= launch and use_case_mix(u))
+    return eligible[:count]
+
+
+def _scope(usage: UsageWeek, deployment: Deployment) -> MetricResult:
+    approved = set(deployment.approved_use_cases)
+    split = {"labelled": {"n": 0, "out_of_scope": 0}, "inferred": {"n": 0, "out_of_scope": 0}}
+    for use_case, labelled, events in usage.mix:
+        if use_case is None:
+            continue
+        part = split["labelled" if labelled else "inferred"]
+        part["n"] += events
+        if use_case not in approved:
+            part["out_of_scope"] += events
+    n = split["labelled"]["n"] + split["inferred"]["n"]
+    bad = split["labelled"]["out_of_scope"] + split["inferred"]["out_of_scope"]
+    return _share("out_of_scope_share", bad, n, split=split)
+
+
+def _cost(
+    raw: RawData, w: int, usage: UsageWeek | None, currency: str
+) -> tuple[float | None, dict[str, Any]]:
+    records = raw.cost.get(w, {})
+    split = {cat: _r(amount) for cat, amount in sorted(records.items())}
+    source: str | None = "records" if "usage" in records else None
+    if "usage" not in records and usage is not None and usage.cost_rows > 0:
+        split["usage"] = _r(usage.usage_cost)
+        source = "events"
+    split = dict(sorted(split.items()))
+    total = sum(v for v in split.values() if v is not None) if split else None
+    return total, {"split": split, "usage_cost_source": source, "currency": currency}
+
+
+def week_values(
+    deployment: Deployment,
+    raw: RawData,
+    weeks: list[int],
+    settings: Settings,
+    baseline: list[int],
+) -> dict[int, tuple[dict[str, MetricResult], list[str]]]:
+    """Every metric of every week in `weeks` (contiguous, ascending), plus the week's new use cases."""
+    base_mix: dict[str, int] = {}
+    for b in baseline:
+        for use_case, events in use_case_mix(raw.usage.get(b)).items():
+            base_mix[use_case] = base_mix.get(use_case, 0) + events
+    baseline_names = [wk.week_of_index(b) for b in baseline]
+    costs: dict[int, float | None] = {}
+    out: dict[int, tuple[dict[str, MetricResult], list[str]]] = {}
+    first = weeks[0] if weeks else 0
+    for w in weeks:
+        usage = raw.usage.get(w) or UsageWeek()
+        fb = raw.feedback.get(w, {})
+        inc = raw.incidents.get(w, {})
+        events = usage.events
+        prev_usage = raw.usage.get(w - 1) if w > first else None
+        prev_events = prev_usage.events if prev_usage is not None else 0
+        m: dict[str, MetricResult] = {}
+        m["events"] = _result("events", events, events)
+        m["active_users"] = _result("active_users", usage.active_users, events)
+        m["events_wow_change"] = _result(
+            "events_wow_change", events / prev_events - 1 if prev_events > 0 else None, events,
+            previous_events=prev_events if w > first else None,
+        )  # fmt: skip
+        m["error_rate"] = _share("error_rate", usage.errors, events)
+        m["escalation_rate"] = _share("escalation_rate", usage.escalations, events)
+        m["acceptance_rate"] = _share("acceptance_rate", fb.get("accepted_yes", 0), fb.get("accepted_n", 0))
+        m["rework_rate"] = _share("rework_rate", fb.get("rework_yes", 0), fb.get("rework_n", 0))
+        rating = mean_interval(
+            fb.get("rating_n", 0), fb.get("rating_sum", 0.0), fb.get("rating_sumsq", 0.0), 1, 5
+        )
+        m["mean_rating"] = _result(
+            "mean_rating", rating[0] if rating else None, fb.get("rating_n", 0), rating[1] if rating else None,
+            interval="student-t 95%",
+        )  # fmt: skip
+        m["negative_feedback_share"] = _share(
+            "negative_feedback_share", fb.get("negative_yes", 0), fb.get("negative_n", 0)
+        )
+        m["feedback_count"] = _result(
+            "feedback_count", int(fb.get("feedback_count", 0)), int(fb.get("feedback_count", 0))
+        )
+        m["out_of_scope_share"] = _scope(usage, deployment)
+        unlabeled = sum(e for uc, _l, e in usage.mix if uc is None)
+        m["unlabeled_share"] = _share("unlabeled_share", unlabeled, events)
+        if deployment.approved_teams:
+            m["unapproved_team_share"] = _share("unapproved_team_share", usage.team_bad, usage.team_n)
+        else:
+            m["unapproved_team_share"] = _result(
+                "unapproved_team_share", None, usage.team_n, None, note="the registry lists no approved_teams"
+            )
+        m["data_class_violation_share"] = _share("data_class_violation_share", usage.dc_bad, usage.dc_n)
+        mix = use_case_mix(usage)
+        new_use_cases = sorted(uc for uc in mix if base_mix and uc not in base_mix)
+        m["use_case_drift_js"] = _result(
+            "use_case_drift_js", js_distance(mix, base_mix), sum(mix.values()), None,
+            baseline_weeks=baseline_names, baseline_complete=len(baseline) >= settings.baseline_weeks,
+            in_baseline=w in baseline, new_use_cases=new_use_cases,
+        )  # fmt: skip
+        total, cost_extra = _cost(raw, w, usage, settings.currency)
+        costs[w] = total
+        m["cost_total"] = _result("cost_total", total, events, **cost_extra)
+        m["cost_per_event"] = _result(
+            "cost_per_event", total / events if total is not None and events > 0 else None, events
+        )
+        accept = m["acceptance_rate"].value
+        accepted_outputs = events * accept if accept is not None else None
+        m["cost_per_accepted_output"] = _result(
+            "cost_per_accepted_output",
+            total / accepted_outputs if total is not None and accepted_outputs else None,
+            fb.get("accepted_n", 0),
+            accepted_outputs=_r(accepted_outputs),
+        )
+        budget = deployment.weekly_budget
+        m["budget_burn"] = _result(
+            "budget_burn",
+            total / budget if total is not None and budget else None,
+            events,
+            weekly_budget=budget,
+        )
+        previous = [costs.get(p) or 0.0 for p in range(max(first, w - 4), w)]
+        mean_prev = sum(previous) / len(previous) if previous else None
+        m["cost_wow_change"] = _result(
+            "cost_wow_change", total / mean_prev - 1 if mean_prev and total is not None else None, len(previous),
+            previous_mean=_r(mean_prev),
+        )  # fmt: skip
+        for name in (
+            "incidents_opened",
+            "open_incidents",
+            "open_high_severity_incidents",
+            "overdue_serious_incidents",
+        ):
+            count = int(inc.get(name, 0) or 0)
+            m[name] = _result(name, count, count)
+        resolved = int(inc.get("resolved_n", 0) or 0)
+        days = inc.get("resolve_days_sum")
+        m["mean_days_to_resolve"] = _result(
+            "mean_days_to_resolve", days / resolved if resolved and days is not None else None, resolved
+        )
+        m["pii_share"] = _share("pii_share", usage.pii_n, usage.text_n)
+        out[w] = ({metric.name: m[metric.name] for metric in METRICS}, new_use_cases)
+    return out

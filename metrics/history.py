@@ -1,0 +1,75 @@
+"""A deployment's weekly history: every week's metrics with thresholds, statuses and previous values,
+its alerts with streaks, and its recommendation, built from the raw frames of metrics.queries.
+"""
+
+from __future__ import annotations
+
+from metrics import weeks as wk
+from metrics.alerts import week_alerts
+from metrics.catalog import BY_NAME, METRICS
+from metrics.compute import baseline_weeks, week_values
+from metrics.model import History, MetricResult, WeekResult
+from metrics.queries import RawData, history_weeks
+from metrics.recommend import WeekSignals, recommend
+from metrics.status import Levels, min_n_for, resolve_thresholds, status_of
+from postlaunch.registry import Deployment
+from postlaunch.settings import Settings
+
+
+def thresholds_for(deployment: Deployment, settings: Settings) -> dict[str, Levels]:
+    return {m.name: resolve_thresholds(m.name, deployment, settings) for m in METRICS}
+
+
+def apply_status(result: MetricResult, levels: Levels, settings: Settings) -> None:
+    result.warn, result.critical = levels.warn, levels.critical
+    result.status = status_of(
+        result.name, result.value, result.n, result.ci, levels, min_n_for(BY_NAME[result.name], settings)
+    )
+
+
+def build_history(
+    deployment: Deployment, raw: RawData, settings: Settings, until: int | None = None
+) -> History:
+    """Every week from the first with usage events to the last (or week index `until`)."""
+    weeks = history_weeks(raw, until)
+    baseline = baseline_weeks(raw, deployment, settings.baseline_weeks)
+    values = week_values(deployment, raw, weeks, settings, baseline) if weeks else {}
+    levels = thresholds_for(deployment, settings)
+    names = [wk.week_of_index(w) for w in weeks]
+    per_week: list[dict[str, MetricResult]] = []
+    results: list[WeekResult] = []
+    signals: list[WeekSignals] = []
+    weeks_of_data = 0
+    for i, w in enumerate(weeks):
+        metrics, new_use_cases = values[w]
+        for name, result in metrics.items():
+            apply_status(result, levels[name], settings)
+            if per_week:
+                result.previous = per_week[-1][name].value
+        per_week.append(metrics)
+        alerts = week_alerts(names, per_week, i, settings.currency)
+        has_events = bool(metrics["events"].value)
+        weeks_of_data += has_events
+        signals.append(WeekSignals(names[i], tuple(alerts), has_events))
+        acceptance = metrics["acceptance_rate"]
+        recommendation = recommend(
+            signals,
+            acceptance.status,
+            acceptance.value,
+            metrics["budget_burn"].value,
+            deployment.weekly_budget is not None,
+            acceptance.warn,
+        )
+        results.append(
+            WeekResult(
+                week=names[i],
+                metrics=metrics,
+                alerts=alerts,
+                recommendation=recommendation,
+                new_use_cases=new_use_cases,
+                weeks_of_data=weeks_of_data,
+            )
+        )
+    return History(
+        deployment=deployment.id, weeks=results, baseline_weeks=[wk.week_of_index(b) for b in baseline]
+    )

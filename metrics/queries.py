@@ -1,0 +1,149 @@
+"""Runs the weekly SQL (metrics/sql/*.sql) and hands back small per-deployment frames keyed by week
+index. One pass over usage_events per call; every value bound as a named parameter. Only reads.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from metrics import weeks as wk
+from postlaunch.registry import DATA_CLASS_RANK, Deployment
+from postlaunch.settings import Settings
+
+SQL_DIR = Path(__file__).resolve().parent / "sql"
+
+
+@cache
+def sql_text(name: str) -> str:
+    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    """Run metrics/sql/NAME.sql with named parameters on its own cursor; rows as dicts."""
+    cur = conn.cursor()
+    try:
+        cur.execute(sql_text(name), params)
+        columns = [d[0] for d in cur.description or []]
+        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
+    finally:
+        cur.close()
+
+
+@dataclass
+class UsageWeek:
+    """One deployment-week of usage, aggregated; `mix` rows are (use case or None, labelled, events)."""
+
+    events: int = 0
+    active_users: int = 0
+    errors: int = 0
+    escalations: int = 0
+    team_n: int = 0
+    team_bad: int = 0
+    dc_n: int = 0
+    dc_bad: int = 0
+    text_n: int = 0
+    pii_n: int = 0
+    usage_cost: float = 0.0
+    cost_rows: int = 0
+    mix: list[tuple[str | None, bool, int]] = field(default_factory=list)
+
+
+@dataclass
+class RawData:
+    """Everything the weekly metrics of one deployment rest on, keyed by week index."""
+
+    usage: dict[int, UsageWeek] = field(default_factory=dict)
+    feedback: dict[int, dict[str, Any]] = field(default_factory=dict)
+    cost: dict[int, dict[str, float]] = field(default_factory=dict)
+    incidents: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+
+def week_params(settings: Settings, ids: list[str], conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
+    if settings.timezone == "UTC":
+        return wk.tz_params("UTC", None, None)
+    span = run(conn, "data_span", {"ids": ids})
+    lo, hi = (span[0]["min(lo)"], span[0]["max(hi)"]) if span else (None, None)
+    return wk.tz_params(settings.timezone, lo, hi)
+
+
+def load_raw(
+    conn: duckdb.DuckDBPyConnection,
+    settings: Settings,
+    deployments: list[Deployment],
+    until: int | None = None,
+    *,
+    until_latest: bool = False,
+) -> dict[str, RawData]:
+    """Raw weekly aggregates of the given deployments. Weeks run from each deployment's first week
+    with usage data to its last, or to `until` (a week index) when given, or with `until_latest` to
+    the latest week with usage data of any of them; incidents are evaluated at the end of every such
+    week."""
+    ids = [d.id for d in deployments]
+    out: dict[str, RawData] = {d: RawData() for d in ids}
+    if not ids:
+        return out
+    wparams = week_params(settings, ids, conn)
+    usage_rows = run(
+        conn,
+        "usage_weekly",
+        {
+            "ids": ids,
+            "teams": [list(d.approved_teams) for d in deployments],
+            "max_rank": [DATA_CLASS_RANK[d.max_data_class] for d in deployments],
+            **wparams,
+        },
+    )
+    for row in usage_rows:
+        week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
+        events = int(row["events"] or 0)
+        week.events += events
+        week.active_users = int(row["active_users"])
+        for key in ("errors", "escalations", "team_n", "team_bad", "dc_n", "dc_bad", "text_n", "pii_n"):
+            setattr(week, key, getattr(week, key) + int(row[key] or 0))
+        week.usage_cost += float(row["usage_cost"] or 0.0)
+        week.cost_rows += int(row["cost_rows"] or 0)
+        week.mix.append((row["uc"], bool(row["labelled"]), events))
+    for row in run(conn, "feedback_weekly", {"ids": ids, **wparams}):
+        out[row["deployment"]].feedback[row["wk"]] = row
+    for row in run(conn, "cost_weekly", {"ids": ids}):
+        out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
+    if until_latest:
+        latest = [w for raw in out.values() for w, u in raw.usage.items() if u.events > 0]
+        until = max(latest) if latest else None
+    ranges = {dep: history_weeks(raw, until) for dep, raw in out.items()}
+    all_weeks = sorted({w for r in ranges.values() for w in r})
+    if all_weeks:
+        bounds = [wk.week_bounds(wk.week_of_index(w), settings.timezone) for w in all_weeks]
+        rows = run(
+            conn,
+            "incidents_weekly",
+            {
+                "ids": ids,
+                "wks": all_weeks,
+                "starts": [b[0] for b in bounds],
+                "ends": [b[1] for b in bounds],
+                "deadline_days": settings.reporting_deadline_days,
+            },
+        )
+        by_dep: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+        for row in rows:
+            by_dep[row["deployment"]][row["wk"]] = row
+        for dep, raw in out.items():
+            raw.incidents = {w: by_dep[dep][w] for w in ranges[dep] if w in by_dep[dep]}
+    return out
+
+
+def history_weeks(raw: RawData, until: int | None = None) -> list[int]:
+    """Week indexes of a deployment's history: first week with usage events to the last (or `until`)."""
+    with_events = [w for w, u in raw.usage.items() if u.events > 0]
+    if not with_events:
+        return []
+    first = min(with_events)
+    last = until if until is not None else max(with_events)
+    return list(range(first, last + 1))

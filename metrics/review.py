@@ -1,0 +1,164 @@
+"""The weekly review of one deployment (DESIGN §9 JSON): metrics, alerts, recommendation, open
+incidents, out-of-scope examples and changes of one week, as a deterministic, JSON-ready dict.
+No wall-clock time enters it, so the same database gives the same review.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import duckdb
+
+from metrics import weeks as wk
+from metrics.history import build_history
+from metrics.model import History, WeekResult
+from metrics.queries import load_raw, run
+from postlaunch.config import Context
+from postlaunch.errors import PostlaunchError
+from postlaunch.registry import Deployment
+
+
+def iso_utc(ts: datetime | None) -> str | None:
+    """A stored naive-UTC timestamp as ISO 8601 with a Z."""
+    return None if ts is None else ts.replace(microsecond=0).isoformat() + "Z"
+
+
+def resolve_week(week: str | None, data_weeks: list[str], subject: str) -> str:
+    """The week to show: the given one (validated, must have data) or the latest with data."""
+    if not data_weeks:
+        raise PostlaunchError(f"no usage data for {subject}: load usage with `postlaunch ingest usage FILE`")
+    if week is None:
+        return data_weeks[-1]
+    canonical = wk.format_week(wk.parse_week(week))
+    if canonical not in data_weeks:
+        raise PostlaunchError(
+            f"week {canonical} has no usage data for {subject}; weeks with data: "
+            f"{data_weeks[0]} to {data_weeks[-1]} ({len(data_weeks)} weeks)"
+        )
+    return canonical
+
+
+def deployment_info(dep: Deployment) -> dict[str, Any]:
+    return {
+        "name": dep.name,
+        "owner": dep.owner,
+        "risk_tier": dep.risk_tier,
+        "status": dep.status,
+        "approved_use_cases": list(dep.approved_use_cases),
+        "approved_teams": list(dep.approved_teams),
+        "max_data_class": dep.max_data_class,
+        "weekly_budget": dep.weekly_budget,
+        "launched": dep.launched.isoformat(),
+    }
+
+
+def open_incidents(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str
+) -> list[dict[str, Any]]:
+    """Incidents open at the week's end, and serious ones not yet reported, with their deadlines."""
+    _start, end = wk.week_bounds(week, ctx.settings.timezone)
+    rows = run(
+        conn,
+        "open_incidents",
+        {"deployment": dep, "end": end, "deadline_days": ctx.settings.reporting_deadline_days},
+    )
+    out = []
+    for r in rows:
+        deadline = r["deadline"]
+        reported_by_end = r["reported_at"] is not None and r["reported_at"] < end
+        out.append(
+            {
+                "incident_id": r["incident_id"],
+                "severity": r["severity"],
+                "category": r["category"],
+                "status": r["status"],
+                "title": r["title"],
+                "opened_at": iso_utc(r["opened_at"]),
+                "serious": bool(r["serious"]),
+                "aware_at": iso_utc(r["aware_at"]),
+                "deadline": iso_utc(deadline),
+                "reported_at": iso_utc(r["reported_at"]),
+                "resolved_at": iso_utc(r["resolved_at"]),
+                "open": bool(r["open_then"]),
+                "overdue": bool(deadline is not None and deadline < end and not reported_by_end),
+                "days_to_deadline": None
+                if deadline is None or reported_by_end
+                else round((deadline - end).total_seconds() / 86400, 1),
+            }
+        )
+    return out
+
+
+def out_of_scope_examples(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, dep: Deployment, week: str
+) -> list[dict[str, Any]]:
+    start, end = wk.week_bounds(week, ctx.settings.timezone)
+    rows = run(
+        conn,
+        "out_of_scope_examples",
+        {"deployment": dep.id, "start": start, "end": end, "approved": list(dep.approved_use_cases)},
+    )
+    return [
+        {
+            "use_case": r["use_case"],
+            "source": r["source"],
+            "events": int(r["events"]),
+            "examples": list(r["examples"]),
+        }
+        for r in rows
+    ]
+
+
+def week_changes(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str) -> list[dict[str, Any]]:
+    start, end = wk.week_bounds(week, ctx.settings.timezone)
+    rows = run(conn, "week_changes", {"deployment": dep, "start": start, "end": end})
+    return [{**r, "ts": iso_utc(r["ts"])} for r in rows]
+
+
+def review_dict(
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    dep: Deployment,
+    history: History,
+    result: WeekResult,
+    data_weeks: list[str],
+) -> dict[str, Any]:
+    """The review JSON of one week of `history`; `data_weeks` are all the deployment's weeks with data."""
+    recommendation = result.recommendation.to_dict() if result.recommendation else None
+    return {
+        "deployment": dep.id,
+        "week": result.week,
+        "period": wk.period(result.week),
+        "metrics": {name: m.to_dict() for name, m in result.metrics.items()},
+        "alerts": [a.to_dict() for a in result.alerts],
+        "recommendation": recommendation,
+        "open_incidents": open_incidents(conn, ctx, dep.id, result.week),
+        "out_of_scope_examples": out_of_scope_examples(conn, ctx, dep, result.week),
+        "changes": week_changes(conn, ctx, dep.id, result.week),
+        "deployment_info": deployment_info(dep),
+        "new_use_cases": list(result.new_use_cases),
+        "baseline_weeks": list(history.baseline_weeks),
+        "weeks_of_data": result.weeks_of_data,
+        "currency": ctx.settings.currency,
+        "generated_from": {
+            "first_week": data_weeks[0] if data_weeks else None,
+            "last_week": data_weeks[-1] if data_weeks else None,
+            "timezone": ctx.settings.timezone,
+        },
+    }
+
+
+def build_review(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str | None = None
+) -> dict[str, Any]:
+    """The DESIGN §9 review of `deployment` for `week` (default: its latest week with usage data)."""
+    dep = ctx.registry.get(deployment)
+    raw = load_raw(conn, ctx.settings, [dep])[dep.id]
+    data_weeks = sorted(wk.week_of_index(w) for w, u in raw.usage.items() if u.events > 0)
+    chosen = resolve_week(week, data_weeks, f"deployment {dep.id!r}")
+    history = build_history(dep, raw, ctx.settings, until=wk.week_index(chosen))
+    result = history.get(chosen)
+    if result is None:  # cannot happen: a week with data is always in the history
+        raise PostlaunchError(f"week {chosen} is missing from the history of {dep.id}")
+    return review_dict(conn, ctx, dep, history, result, data_weeks)

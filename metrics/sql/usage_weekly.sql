@@ -1,0 +1,64 @@
+-- usage_weekly.sql — the one pass over usage_events behind every usage metric.
+-- Grain of the result: deployment × week index × effective use case × labelled (a small frame).
+--   uc       = use_case label if set, else inferred_use_case (NULL = neither: unlabeled)
+--   labelled = the row carried a use_case label
+-- Every count is a sum of `requests` (a row may stand for several requests); active_users is the
+-- distinct user_id count of the deployment-week, repeated on each of its rows.
+-- Week index: see metrics.weeks.tz_params (local ISO week by integer arithmetic, DST-correct).
+-- Parameters:
+--   $ids VARCHAR[], $teams VARCHAR[][], $max_rank INTEGER[]  registry, one entry per deployment read
+--   $off_min, $max_delta BIGINT; $bound_wk, $bound_delta BIGINT[]  week assignment (weeks.tz_params)
+WITH reg AS (
+    SELECT unnest($ids::VARCHAR[]) AS deployment,
+           unnest($teams::VARCHAR[][]) AS teams,
+           unnest($max_rank::INTEGER[]) AS max_rank
+),
+shifted AS (
+    SELECT e.deployment, e.user_id, e.requests, e.outcome, e.team, e.data_class, e.has_text,
+           e.pii_count, e.cost, r.teams, r.max_rank,
+           coalesce(e.use_case, e.inferred_use_case) AS uc,
+           e.use_case IS NOT NULL AS labelled,
+           epoch_us(e.ts) // 1000000 + $off_min + 259200 AS s
+    FROM usage_events e
+    JOIN reg r ON r.deployment = e.deployment
+),
+ev AS (
+    SELECT *,
+           s // 604800
+             + CASE WHEN s % 604800 >= 604800 - $max_delta
+                     AND s % 604800 >= 604800 - coalesce(
+                           list_extract($bound_delta::BIGINT[], list_position($bound_wk::BIGINT[], s // 604800 + 1)), 0)
+                    THEN 1 ELSE 0 END AS wk
+    FROM shifted
+),
+mix AS (
+    SELECT deployment, wk, uc, labelled,
+           sum(requests) AS events,
+           sum(requests) FILTER (outcome = 'error') AS errors,
+           sum(requests) FILTER (outcome IN ('refused', 'escalated')) AS escalations,
+           sum(requests) FILTER (team IS NOT NULL) AS team_n,
+           sum(requests) FILTER (team IS NOT NULL AND NOT list_contains(teams, team)) AS team_bad,
+           sum(requests) FILTER (data_class IS NOT NULL) AS dc_n,
+           sum(requests) FILTER (CASE data_class WHEN 'public' THEN 0 WHEN 'internal' THEN 1
+                                 WHEN 'confidential' THEN 2 WHEN 'restricted' THEN 3 END > max_rank) AS dc_bad,
+           sum(requests) FILTER (has_text) AS text_n,
+           sum(requests) FILTER (has_text AND pii_count > 0) AS pii_n,
+           sum(cost) AS usage_cost,
+           count(cost) AS cost_rows
+    FROM ev
+    GROUP BY deployment, wk, uc, labelled
+),
+users AS (
+    SELECT deployment, wk, count(DISTINCT user_id) AS active_users
+    FROM ev
+    GROUP BY deployment, wk
+)
+SELECT m.deployment, m.wk, m.uc, m.labelled, m.events,
+       coalesce(m.errors, 0) AS errors, coalesce(m.escalations, 0) AS escalations,
+       coalesce(m.team_n, 0) AS team_n, coalesce(m.team_bad, 0) AS team_bad,
+       coalesce(m.dc_n, 0) AS dc_n, coalesce(m.dc_bad, 0) AS dc_bad,
+       coalesce(m.text_n, 0) AS text_n, coalesce(m.pii_n, 0) AS pii_n,
+       m.usage_cost, m.cost_rows, u.active_users
+FROM mix m
+JOIN users u ON u.deployment = m.deployment AND u.wk = m.wk
+ORDER BY m.deployment, m.wk, m.uc NULLS FIRST, m.labelled

@@ -1,0 +1,18 @@
+-- usage_weeks.sql — the week indexes that have usage events, per deployment (a light pass over
+-- usage_events: ts, deployment and requests only). Parameters: $ids VARCHAR[]; $off_min, $max_delta,
+-- $bound_wk, $bound_delta (see usage_weekly.sql).
+WITH shifted AS (
+    SELECT deployment, requests, epoch_us(ts) // 1000000 + $off_min + 259200 AS s
+    FROM usage_events
+    WHERE deployment IN (SELECT unnest($ids::VARCHAR[]))
+)
+SELECT deployment,
+       s // 604800
+         + CASE WHEN s % 604800 >= 604800 - $max_delta
+                 AND s % 604800 >= 604800 - coalesce(
+                       list_extract($bound_delta::BIGINT[], list_position($bound_wk::BIGINT[], s // 604800 + 1)), 0)
+                THEN 1 ELSE 0 END AS wk
+FROM shifted
+GROUP BY ALL
+HAVING sum(requests) > 0
+ORDER BY deployment, wk

@@ -1,0 +1,118 @@
+"""Helpers for the metrics tests: a migrated DuckDB file in tmp_path, a Context built in code, and
+row inserters with defaults per table of postlaunch/schema.py (ingest is not needed)."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from postlaunch import db
+from postlaunch.config import Context
+from postlaunch.registry import parse_registry
+from postlaunch.settings import Settings
+
+_ids = itertools.count(1)
+
+BASE_DEPLOYMENT: dict[str, Any] = {
+    "name": "Support ticket triage",
+    "owner": "Head of Support",
+    "risk_tier": "medium",
+    "launched": date(2026, 1, 5),
+    "approved_use_cases": ["classify", "route"],
+    "approved_teams": ["l1", "l2"],
+    "max_data_class": "internal",
+    "weekly_budget": 1000.0,
+}
+
+
+def make_ctx(
+    tmp_path: Path, deployments: dict[str, dict[str, Any]] | None = None, **settings: Any
+) -> Context:
+    raw = deployments if deployments is not None else {"dep": {}}
+    registry = parse_registry({k: {**BASE_DEPLOYMENT, **v} for k, v in raw.items()})
+    return Context(settings=Settings(db=tmp_path / "t.duckdb", **settings), registry=registry)
+
+
+def open_db(ctx: Context) -> duckdb.DuckDBPyConnection:
+    return db.open_connection(ctx.settings.db)
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows (dicts; keys may differ between rows) through one DataFrame per set of keys."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for row in rows:
+        groups.setdefault(tuple(row), []).append(row)
+    for cols, group in groups.items():
+        frame = pd.DataFrame(group, columns=list(cols), dtype=object)
+        conn.register("_rows", frame)
+        try:
+            conn.execute(f"INSERT INTO {table} BY NAME SELECT * FROM _rows")
+        finally:
+            conn.unregister("_rows")
+
+
+def usage(ts: datetime | str, deployment: str = "dep", **kw: Any) -> dict[str, Any]:
+    i = next(_ids)
+    row = {
+        "identity": i, "content_hash": i, "event_id": f"e{i}", "ts": ts, "deployment": deployment,
+        "user_id": "u1", "outcome": "ok", "requests": 1, "run_id": "r",
+    }  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def feedback(ts: datetime | str, deployment: str = "dep", **kw: Any) -> dict[str, Any]:
+    i = next(_ids)
+    return {"identity": i, "content_hash": i, "ts": ts, "deployment": deployment, "run_id": "r", **kw}
+
+
+def cost(
+    start: date | str, end: date | str | None = None, amount: float = 0.0, deployment: str = "dep", **kw: Any
+) -> dict[str, Any]:
+    i = next(_ids)
+    row = {
+        "identity": i, "content_hash": i, "period_start": start, "period_end": end or start,
+        "deployment": deployment, "amount": amount, "currency": "USD", "amount_reporting": amount,
+        "category": "usage", "run_id": "r",
+    }  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def incident(
+    incident_id: str, opened_at: datetime | str, deployment: str = "dep", **kw: Any
+) -> dict[str, Any]:
+    row = {
+        "incident_id": incident_id, "content_hash": next(_ids), "version": 1, "opened_at": opened_at,
+        "deployment": deployment, "severity": "low", "status": "open", "run_id": "r",
+    }  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def change(ts: datetime | str, summary: str, deployment: str = "dep", **kw: Any) -> dict[str, Any]:
+    i = next(_ids)
+    row = {
+        "identity": i, "content_hash": i, "ts": ts, "deployment": deployment, "kind": "model",
+        "summary": summary, "source": "file",
+    }  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    _insert(conn, table, rows)
+
+
+def test_helpers_build_a_database(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path)
+    conn = open_db(ctx)
+    insert(conn, "usage_events", [usage("2026-01-05 10:00:00"), usage("2026-01-06 10:00:00", requests=3)])
+    assert conn.execute("SELECT sum(requests) FROM usage_events").fetchone() == (4,)
+    conn.close()
