@@ -1,0 +1,269 @@
+"""Scope placement in the database: fits each deployment's ScopeModel from the registry and writes
+inferred_use_case / inferred_score / inferred_fingerprint of its unlabeled usage events with text, plus
+the model's row in scope_models. It never writes a labelled event and never reads metrics/ or dashboard/.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from ingest.scope.model import OUT_OF_SCOPE, ScopeModel
+from postlaunch import db
+from postlaunch.config import Context
+from postlaunch.registry import Deployment
+
+CHUNK_TEXTS = 20_000  # distinct texts read, placed and written per step: bounds Python's memory
+NO_DESCRIPTIONS = (
+    "no use_case_descriptions or use_case_examples in the registry: unlabeled requests are not placed"
+)
+
+# Rows still to place: unlabeled, with text, placed by another model or never.
+PENDING = (
+    "deployment = $dep AND use_case IS NULL AND request_text IS NOT NULL "
+    "AND inferred_fingerprint IS DISTINCT FROM $fp"
+)
+
+
+@dataclass(frozen=True)
+class PlacementSummary:
+    """What one deployment's placement did. Counts are usage_events rows (a row may stand for several
+    requests); `reason` is set when the deployment was skipped."""
+
+    deployment: str
+    fingerprint: str | None
+    threshold: float | None
+    placed: int
+    distinct_texts: int
+    out_of_scope: int
+    seconds: float
+    reason: str | None = None
+    threshold_source: str | None = None
+    cleared: int = 0  # earlier placements removed because the deployment can no longer be placed
+
+    def line(self) -> str:
+        """One summary line for a terminal."""
+        if self.reason is not None:
+            cleared = f" (cleared {self.cleared:,} earlier placements)" if self.cleared else ""
+            return f"scope {self.deployment}: skipped: {self.reason}{cleared}"
+        if self.placed == 0:
+            return f"scope {self.deployment}: nothing to place (threshold {self.threshold:.3f})"
+        share = self.out_of_scope / self.placed
+        return (
+            f"scope {self.deployment}: placed {self.placed:,} unlabeled events ({self.distinct_texts:,} distinct "
+            f"texts), {self.out_of_scope:,} out of scope ({share:.1%}); threshold {self.threshold:.3f} "
+            f"({self.threshold_source}); {self.seconds:.1f} s"
+        )
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "deployment": self.deployment,
+            "fingerprint": self.fingerprint,
+            "threshold": self.threshold,
+            "threshold_source": self.threshold_source,
+            "placed": self.placed,
+            "distinct_texts": self.distinct_texts,
+            "out_of_scope": self.out_of_scope,
+            "cleared": self.cleared,
+            "seconds": round(self.seconds, 3),
+            "reason": self.reason,
+        }
+
+
+@cache
+def _update_sql() -> str:
+    return (Path(__file__).with_name("place.sql")).read_text(encoding="utf-8")
+
+
+def has_scope_text(dep: Deployment) -> bool:
+    """Whether the registry gives the deployment anything to place requests by."""
+    return any(v.strip() for v in dep.use_case_descriptions.values()) or any(
+        str(e).strip() for examples in dep.use_case_examples.values() for e in examples
+    )
+
+
+def fit_model(dep: Deployment) -> ScopeModel:
+    """The deployment's scope model: every approved use case, with its description (a use case without
+    one is described by its name unless it has examples) and examples; `scope_threshold` overrides."""
+    descriptions = {uc: dep.use_case_descriptions.get(uc, "") for uc in dep.approved_use_cases}
+    examples = {uc: list(dep.use_case_examples.get(uc, [])) for uc in dep.approved_use_cases}
+    return ScopeModel.fit(descriptions, examples, threshold=dep.scope_threshold)
+
+
+def place_pending(
+    ctx: Context, deployments: list[str] | None = None, *, progress: bool = False
+) -> list[PlacementSummary]:
+    """Place every unlabeled usage event with text whose placement is missing or came from another scope
+    model, for each deployment (default: every one in the registry), one transaction per deployment.
+
+    Cheap when nothing is pending (one count per deployment, no write), so it can run after every ingest:
+    a registry change of descriptions, examples or scope_threshold re-places the stored events.
+    """
+    ids = list(deployments) if deployments is not None else ctx.registry.ids
+    deps = [ctx.registry.get(d) for d in ids]
+    return [_place_one(ctx, dep, progress=progress) for dep in deps]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) -> Any:
+    row = conn.execute(sql, params).fetchone()
+    return row[0] if row else None
+
+
+def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSummary:
+    started = time.perf_counter()
+    if not has_scope_text(dep):
+        with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+            cleared = _clear_stale(conn, dep.id)
+        return PlacementSummary(
+            dep.id,
+            None,
+            None,
+            0,
+            0,
+            0,
+            time.perf_counter() - started,
+            reason=NO_DESCRIPTIONS,
+            cleared=cleared,
+        )
+    model = fit_model(dep)
+    fp = model.fingerprint()
+    source = _source(model.calibration)
+    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
+        pending = int(
+            _scalar(conn, f"SELECT count(*) FROM usage_events WHERE {PENDING}", {"dep": dep.id, "fp": fp})
+            or 0
+        )
+        stored = _scalar(conn, "SELECT fingerprint FROM scope_models WHERE deployment = ? LIMIT 1", [dep.id])
+        if pending == 0 and stored == fp:
+            return PlacementSummary(
+                dep.id, fp, model.threshold, 0, 0, 0, time.perf_counter() - started, threshold_source=source
+            )
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            placed, distinct, outside = _place_in_transaction(conn, dep.id, model, fp, progress=progress)
+            _save_model(conn, dep.id, model, fp)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return PlacementSummary(
+        dep.id,
+        fp,
+        model.threshold,
+        placed,
+        distinct,
+        outside,
+        time.perf_counter() - started,
+        threshold_source=source,
+    )
+
+
+def _source(calibration: dict[str, Any]) -> str:
+    """Where the threshold came from, in a few words."""
+    if calibration.get("threshold_source", "").startswith("registry"):
+        return "registry scope_threshold"
+    if "percentile" in calibration:
+        return f"calibrated from {calibration.get('n_examples')} examples"
+    return f"default: {calibration.get('n_examples')} examples are too few to calibrate"
+
+
+def _place_in_transaction(
+    conn: duckdb.DuckDBPyConnection, dep: str, model: ScopeModel, fp: str, *, progress: bool
+) -> tuple[int, int, int]:
+    """Place the distinct pending texts chunk by chunk into a temp table, then one UPDATE joined on the
+    text. Returns (events placed, distinct texts, events placed out of scope)."""
+    params = {"dep": dep, "fp": fp}
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _scope_pending AS "
+        "SELECT row_number() OVER () AS rn, request_text, n FROM ("
+        f"SELECT request_text, count(*) AS n FROM usage_events WHERE {PENDING} GROUP BY request_text)",
+        params,
+    )
+    conn.execute("CREATE OR REPLACE TEMP TABLE _scope_placed (rn BIGINT, use_case VARCHAR, score DOUBLE)")
+    distinct = int(_scalar(conn, "SELECT count(*) FROM _scope_pending") or 0)
+    show = progress and sys.stderr.isatty()
+    placed = outside = 0
+    for lo in range(0, distinct, CHUNK_TEXTS):
+        batch = conn.execute(
+            "SELECT rn, request_text, n FROM _scope_pending WHERE rn > ? AND rn <= ?", [lo, lo + CHUNK_TEXTS]
+        ).fetchnumpy()
+        labels, scores = model.place(batch["request_text"].tolist())
+        counts = batch["n"]
+        out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
+        placed += int(counts.sum())
+        outside += int(counts[out_mask].sum())
+        chunk = pa.table({"rn": batch["rn"], "use_case": pa.array(labels, pa.string()), "score": scores})
+        conn.register("_scope_chunk", chunk)
+        try:
+            conn.execute("INSERT INTO _scope_placed SELECT rn, use_case, score FROM _scope_chunk")
+        finally:
+            conn.unregister("_scope_chunk")
+        if show:
+            done = min(lo + CHUNK_TEXTS, distinct)
+            print(
+                f"\rscope {dep}: placed {done:,}/{distinct:,} distinct texts",
+                end="",
+                file=sys.stderr,
+                flush=True,
+            )
+    if show and distinct:
+        print(file=sys.stderr, flush=True)
+    if distinct:
+        conn.execute(_update_sql(), params)
+    conn.execute("DROP TABLE _scope_pending")
+    conn.execute("DROP TABLE _scope_placed")
+    return placed, distinct, outside
+
+
+def _save_model(conn: duckdb.DuckDBPyConnection, dep: str, model: ScopeModel, fp: str) -> None:
+    """Upsert the deployment's row of scope_models (one row per deployment)."""
+    conn.execute("DELETE FROM scope_models WHERE deployment = ?", [dep])
+    conn.execute(
+        "INSERT INTO scope_models (deployment, fingerprint, threshold, calibration, placed_at) VALUES (?, ?, ?, ?, ?)",
+        [dep, fp, float(model.threshold), json.dumps(model.calibration, sort_keys=True), _now()],
+    )
+
+
+def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str) -> int:
+    """A deployment that can no longer be placed keeps no placements from an earlier registry (they would
+    still count in its metrics). Writes only when there is something to clear."""
+    stale = int(
+        _scalar(
+            conn,
+            "SELECT count(*) FROM usage_events WHERE deployment = ? AND use_case IS NULL "
+            "AND inferred_fingerprint IS NOT NULL",
+            [dep],
+        )
+        or 0
+    )
+    model_row = _scalar(conn, "SELECT count(*) FROM scope_models WHERE deployment = ?", [dep])
+    if stale == 0 and not model_row:
+        return 0
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        conn.execute(
+            "UPDATE usage_events SET inferred_use_case = NULL, inferred_score = NULL, inferred_fingerprint = NULL "
+            "WHERE deployment = ? AND use_case IS NULL AND inferred_fingerprint IS NOT NULL",
+            [dep],
+        )
+        conn.execute("DELETE FROM scope_models WHERE deployment = ?", [dep])
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return stale
