@@ -52,7 +52,9 @@ class Deployment(BaseModel):
     approved_teams: list[str] = Field(default_factory=list)
     max_data_class: DataClass = "internal"
     weekly_budget: float | None = Field(default=None, gt=0)
-    review_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = "monday"
+    review_day: Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"] = (
+        "monday"
+    )
     use_case_descriptions: dict[str, str] = Field(default_factory=dict)
     use_case_examples: dict[str, list[str]] = Field(default_factory=dict)
     otel_services: list[str] = Field(default_factory=list)
@@ -109,7 +111,9 @@ class Deployment(BaseModel):
                     raise ValueError(f"{key}: {use_case!r} is not one of approved_use_cases")
         for use_case, examples in self.use_case_examples.items():
             if len(examples) > MAX_EXAMPLES:
-                raise ValueError(f"use_case_examples.{use_case}: {len(examples)} examples, at most {MAX_EXAMPLES}")
+                raise ValueError(
+                    f"use_case_examples.{use_case}: {len(examples)} examples, at most {MAX_EXAMPLES}"
+                )
         return self
 
     def data_class_allowed(self, data_class: str) -> bool:

@@ -233,9 +233,7 @@ def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
                 )
             for statement in statements:
                 conn.execute(statement)
-            conn.execute(
-                "INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name]
-            )
+            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [version, name])
             conn.execute("COMMIT")
         except Exception:
             conn.execute("ROLLBACK")

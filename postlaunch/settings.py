@@ -28,7 +28,9 @@ class MinN(BaseModel):
     """Minimum sample before a proportion may alert (DESIGN §6)."""
 
     model_config = ConfigDict(extra="forbid")
-    feedback: int = Field(default=30, ge=1, description="feedback rows with the field set, for feedback-based rates")
+    feedback: int = Field(
+        default=30, ge=1, description="feedback rows with the field set, for feedback-based rates"
+    )
     events: int = Field(default=100, ge=1, description="events, for event-based shares")
     drift: int = Field(default=200, ge=1, description="events with a use case, for use_case_drift_js")
 
@@ -60,7 +62,9 @@ class Settings(BaseSettings):
         default="UTC",
         description="IANA zone: weeks start Monday 00:00 here, and timestamps without a zone are read in it",
     )
-    currency: str = Field(default="USD", description="reporting currency (ISO 4217); every amount is shown in it")
+    currency: str = Field(
+        default="USD", description="reporting currency (ISO 4217); every amount is shown in it"
+    )
     currency_rates: dict[str, float] = Field(
         default_factory=dict,
         description="units of the reporting currency per unit of another currency, e.g. EUR = 1.08; "
@@ -74,13 +78,23 @@ class Settings(BaseSettings):
     reporting_deadline_days: int = Field(
         default=15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
     )
-    min_n: MinN = Field(default_factory=lambda: MinN(), description="minimum samples before a proportion alerts")
+    min_n: MinN = Field(
+        default_factory=lambda: MinN(), description="minimum samples before a proportion alerts"
+    )
     thresholds: dict[str, dict[Literal["low", "medium", "high"], TierLevels]] = Field(
         default_factory=dict,
         description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
         "a deployment's own [deployments.X.thresholds] wins over these",
     )
-    baseline_weeks: int = Field(default=4, ge=1, description="weeks after launch with data that form the use-case baseline")
+    memory_limit: str = Field(
+        default="1GB",
+        pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="DuckDB's memory limit while ingesting and placing (e.g. 1GB, 512MiB); bigger files spill "
+        "to disk",
+    )
+    baseline_weeks: int = Field(
+        default=4, ge=1, description="weeks after launch with data that form the use-case baseline"
+    )
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="how long a command waits for another process's database lock"
     )
@@ -91,7 +105,9 @@ class Settings(BaseSettings):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (expected an IANA name such as Europe/Berlin)") from exc
+            raise ValueError(
+                f"unknown time zone {value!r} (expected an IANA name such as Europe/Berlin)"
+            ) from exc
         return value
 
     @field_validator("currency")

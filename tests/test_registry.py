@@ -53,7 +53,10 @@ def test_a_valid_deployment_loads_with_defaults() -> None:
             {"thresholds": {"acceptance_rate": {"warn": 0.5, "critical": 0.7}}},
             "acceptance_rate: warn 0.5 is below critical 0.7",
         ),
-        ({"thresholds": {"error_rate": {"warm": 0.2}}}, "deployments.d1.thresholds.error_rate.warm: unknown key"),
+        (
+            {"thresholds": {"error_rate": {"warm": 0.2}}},
+            "deployments.d1.thresholds.error_rate.warm: unknown key",
+        ),
         ({"colour": "blue"}, "deployments.d1.colour: unknown key"),
         ({"weekly_budget": -5}, "deployments.d1.weekly_budget"),
         ({"launched": "yesterday"}, "deployments.d1.launched"),
@@ -63,7 +66,9 @@ def test_a_valid_deployment_loads_with_defaults() -> None:
         ({"cost_match": {"ResourceID": ["x"]}}, "deployments.d1.cost_match.ResourceID: unknown key"),
     ],
 )
-def test_bad_registry_entries_are_refused_naming_deployment_and_key(over: dict[str, Any], fragment: str) -> None:
+def test_bad_registry_entries_are_refused_naming_deployment_and_key(
+    over: dict[str, Any], fragment: str
+) -> None:
     with pytest.raises(ConfigError) as err:
         parse_registry({"d1": base(**over)}, "reg.toml")
     assert fragment in str(err.value)
@@ -97,5 +102,8 @@ def test_registry_change_is_recorded_as_policy_change(tmp_path: Path) -> None:
     assert len(summaries) == 2
     assert rows[0][0] == "d1" and rows[0][1] == "policy" and rows[0][3] == "registry"
     assert 'risk_tier "high" -> "medium"' in rows[0][2]
-    assert 'approved_use_cases ["ticket_classification", "routing_suggestion"] -> ["ticket_classification"]' in rows[0][2]
+    assert (
+        'approved_use_cases ["ticket_classification", "routing_suggestion"] -> ["ticket_classification"]'
+        in rows[0][2]
+    )
     assert rows[1][0] == "d2" and "removed" in rows[1][2]

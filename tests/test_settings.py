@@ -40,7 +40,9 @@ def test_defaults_without_a_file(tmp_path: Path) -> None:
 
 
 def test_file_values_and_environment_override(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(tmp_path, 'timezone = "Europe/Berlin"\ncurrency = "eur"\n[min_n]\nevents = 50\nfeedback = 10\n')
+    path = write(
+        tmp_path, 'timezone = "Europe/Berlin"\ncurrency = "eur"\n[min_n]\nevents = 50\nfeedback = 10\n'
+    )
     settings, _ = load_settings(path)
     assert (settings.timezone, settings.currency, settings.min_n.events, settings.min_n.feedback) == (
         "Europe/Berlin",
@@ -68,7 +70,10 @@ def test_command_line_db_wins(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     [
         ("colour = 1\n", "colour: unknown key"),
         ("[min_n]\nevnts = 3\n", "min_n.evnts: unknown key"),
-        ("[thresholds.error_rate.high]\nwarn = 0.1\nalarm = 0.2\n", "thresholds.error_rate.high.alarm: unknown key"),
+        (
+            "[thresholds.error_rate.high]\nwarn = 0.1\nalarm = 0.2\n",
+            "thresholds.error_rate.high.alarm: unknown key",
+        ),
         ("[thresholds.bogus_metric.high]\nwarn = 0.1\n", "bogus_metric"),
         ("[thresholds.error_rate.extreme]\nwarn = 0.1\n", "extreme"),
         ('timezone = "Mars/Olympus"\n', "unknown time zone 'Mars/Olympus'"),

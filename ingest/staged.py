@@ -1,0 +1,30 @@
+"""Staged rows: what an adapter hands to the ingest engine. A pyarrow table of VARCHAR contract columns
+plus `__line` (int64), `__raw` (str) and optionally `__reason` (an adapter-level quarantine reason,
+NULL when the row is fine). The engine validates and loads it exactly like a native file.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pyarrow as pa
+
+LINE = "__line"
+RAW = "__raw"
+REASON = "__reason"
+
+
+@dataclass
+class Staged:
+    kind: str
+    file: str
+    sha256: str
+    adapter: str | None
+    format: str
+    table: pa.Table
+    extra_columns: list[str] = field(default_factory=list)
+    notes: dict[str, Any] = field(default_factory=dict)
+
+    def contract_columns(self) -> list[str]:
+        return [name for name in self.table.column_names if name not in (LINE, RAW, REASON)]

@@ -1,0 +1,245 @@
+"""Writes one validated file: finds duplicates and conflicts (anti-join on identities, classify.sql),
+inserts new rows, updates incidents with their history, and quarantines the rest with reasons.
+It runs inside the caller's transaction and never commits; it never reads a file itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest import redact
+from ingest.kinds import Kind
+from ingest.readers import FileProblem
+from ingest.sqltext import Binder, quote_ident, run_sql, sql_file
+from ingest.validate import ID_PREFIX
+
+V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
+BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
+
+
+@dataclass
+class Counts:
+    rows: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
+    rows = run_sql(conn, sql, params)
+    return rows[0][0] if rows else None
+
+
+def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
+    run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
+    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, "__pl_newv"):
+        run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
+
+
+def number_rows(conn: duckdb.DuckDBPyConnection, numbered: bool, first: int) -> None:
+    """Make V: BASE with `__row` and `__line`. An unnumbered source (CSV) was written in file order
+    (insertion order is preserved), so its rowid is the index of the row among those the parser kept."""
+    if numbered:
+        cols = "*"
+    else:  # rows of a table created in an open transaction are numbered from an offset: subtract it
+        offset = int(_one(conn, f"SELECT coalesce(min(rowid), 0) FROM {BASE}"))
+        cols = f"rowid - {offset} AS __row, rowid - {offset} + {int(first)} AS __line, *"
+    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT {cols} FROM {BASE}")
+
+
+def renumber(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], first: int) -> None:
+    """Fix `__line` after rows the parser refused: the k-th kept row (0-based `__row`) sits on line
+    first + k + the number of refused lines before it."""
+    run_sql(conn, f"CREATE TEMP TABLE {SHIFT} (g BIGINT, k BIGINT)")
+    gaps: dict[int, int] = {}
+    for k, (line, _, _) in enumerate(rejects, start=1):
+        gaps[line - first - (k - 1)] = k
+    conn.executemany(f"INSERT INTO temp.{SHIFT} VALUES (?, ?)", [[g, k] for g, k in gaps.items()])
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {RENUMBERED} AS SELECT v.* REPLACE (v.__row + {int(first)} + coalesce(s.k, 0) AS __line) "
+        f"FROM {V} v ASOF LEFT JOIN {SHIFT} s ON v.__row >= s.g",
+    )
+    run_sql(conn, f"DROP VIEW temp.{V}")
+    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT * FROM {RENUMBERED}")
+
+
+def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Fill CLS: valid rows that are duplicates or conflicts (every other valid row is new)."""
+    incidents = kind.name == "incidents"
+    key = "identity, content_hash" if incidents else "identity"
+    # repeated keys first (a narrow aggregate), then the first occurrence of just those
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {MULTI} AS SELECT {key}, min(__line) AS first_line, arg_min(content_hash, __line) AS first_hash "
+        f"FROM {V} WHERE __reason IS NULL AND ({key}) IN (SELECT {key} FROM {V} WHERE __reason IS NULL "
+        f"GROUP BY {key} HAVING count(*) > 1) GROUP BY {key}",
+    )
+    table = "incident_history" if incidents else kind.table
+    ident = "md5_number($idp || t.incident_id)" if incidents else "t.identity"
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {SEEN} AS SELECT {ident} AS identity, list(t.content_hash) AS hashes, "
+        f"min(t.run_id) AS run_id FROM {quote_ident(table)} t "
+        f"WHERE {ident} IN (SELECT identity FROM {V} WHERE __reason IS NULL) GROUP BY 1",
+        {"idp": ID_PREFIX} if incidents else None,
+    )
+    id_col = kind.identity or "identity"
+    sql = sql_file("classify.sql").format(
+        v=V,
+        multi=MULTI,
+        seen=SEEN,
+        multi_join="m.identity = v.identity AND m.content_hash = v.content_hash"
+        if incidents
+        else "m.identity = v.identity",
+        same_key="true" if incidents else "v.content_hash = m.first_hash",
+        conflicts="false" if incidents else "true",
+        id_value=f"left(v.{quote_ident(id_col)}, 80)" if kind.identity else "'?'",
+    )
+    run_sql(conn, f"CREATE TEMP TABLE {CLS} AS {sql}", {"id_name": id_col})
+
+
+def write(
+    conn: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    outputs: list[str],
+    *,
+    run_id: str,
+    file: str,
+    rejects: list[tuple[int, str, str]],
+    conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
+    strict: bool,
+) -> Counts:
+    """Classify and write everything of one validated file (in the caller's transaction)."""
+    ((total, bad),) = run_sql(conn, f"SELECT count(*), count(__reason) FROM {V}")
+    classify(conn, kind)
+    status = dict(conn.execute(f"SELECT status, count(*) FROM {CLS} GROUP BY status").fetchall())
+    c = Counts(rows=total + len(rejects), duplicates=status.get("duplicate", 0))
+    c.quarantined = bad + status.get("conflict", 0) + len(rejects)
+    if strict and c.quarantined:
+        first = _first_reasons(conn, rejects, 1)
+        raise FileProblem(
+            f"--strict: {c.quarantined} of {c.rows} rows would be quarantined, so nothing is loaded; "
+            f"first: {first[0] if first else '?'}"
+        )
+    if kind.name == "incidents":
+        c.loaded = _write_incidents(conn, outputs, run_id, c.notes)
+    else:
+        cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
+        run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
+        c.loaded = _one(
+            conn,
+            f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {V} v "
+            f"WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+            {"run": run_id},
+        )
+    _quarantine(conn, kind, run_id, file, rejects, conflict_raw)
+    if c.loaded != c.rows - c.duplicates - c.quarantined:  # pragma: no cover - an engine defect, not bad data
+        raise RuntimeError(f"ingest counts do not add up: {c}")
+    return c
+
+
+def _write_incidents(
+    conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
+) -> int:
+    cols = ", ".join(quote_ident(n) for n in outputs)
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE __pl_newv AS SELECT v.*, coalesce(i.version, 0) + "
+        f"row_number() OVER (PARTITION BY v.incident_id ORDER BY v.__line) AS version, i.incident_id IS NOT NULL AS known "
+        f"FROM {V} v LEFT JOIN incidents i USING (incident_id) "
+        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+    )
+    versions = _one(
+        conn,
+        f"INSERT INTO incident_history ({cols}, content_hash, version, run_id, line, loaded_at) "
+        f"SELECT {cols}, content_hash, version, $run, __line, now()::TIMESTAMP FROM __pl_newv",
+        {"run": run_id},
+    )
+    latest = "(SELECT * FROM __pl_newv QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
+    sets = ", ".join(f"{quote_ident(n)} = n.{quote_ident(n)}" for n in outputs if n != "incident_id")
+    updated = _one(
+        conn,
+        f"UPDATE incidents SET {sets}, content_hash = n.content_hash, version = n.version, run_id = $run, "
+        f"line = n.__line FROM {latest} n WHERE incidents.incident_id = n.incident_id",
+        {"run": run_id},
+    )
+    added = _one(
+        conn,
+        f"INSERT INTO incidents ({cols}, content_hash, version, run_id, line) "
+        f"SELECT {cols}, content_hash, version, $run, __line FROM {latest} WHERE NOT known",
+        {"run": run_id},
+    )
+    notes.update(incidents_added=added, incidents_updated=updated, versions=versions)
+    return int(versions)
+
+
+def _quarantine(
+    conn: duckdb.DuckDBPyConnection,
+    kind: Kind,
+    run_id: str,
+    file: str,
+    rejects: list[tuple[int, str, str]],
+    conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
+) -> None:
+    base = {"run": run_id, "kind": kind.name, "file": file}
+    run_sql(
+        conn,
+        f"INSERT INTO quarantine SELECT $run, $kind, $file, __line, 'line ' || __line || ': ' || __reason, __raw, "
+        f"now()::TIMESTAMP "
+        f"FROM {V} WHERE __reason IS NOT NULL",
+        base,
+    )
+    if _one(conn, f"SELECT count(*) FROM {CLS} WHERE status = 'conflict'"):
+        raw_sql, params = conflict_raw(f"SELECT __row FROM {CLS} WHERE status = 'conflict'")
+        b = Binder("q")
+        reason = redact.redact_sql("c.conflict_reason", b)
+        run_sql(
+            conn,
+            f"INSERT INTO quarantine SELECT $run, $kind, $file, c.__line, {reason}, r.raw, now()::TIMESTAMP "
+            f"FROM {CLS} c LEFT JOIN ({raw_sql}) r ON r.__row = c.__row WHERE c.status = 'conflict'",
+            {**base, **params, **b.params},
+        )
+    if rejects:
+        table = pa.table(
+            {
+                "line": pa.array([r[0] for r in rejects], pa.int64()),
+                "reason": [f"line {r[0]}: {r[1]}" for r in rejects],
+                "raw": [r[2] for r in rejects],
+            }
+        )
+        conn.register("__pl_rejects_arrow", table)
+        b = Binder("q")
+        run_sql(
+            conn,
+            f"INSERT INTO quarantine SELECT $run, $kind, $file, line, {redact.redact_sql('reason', b)}, "
+            f"{redact.redact_sql('raw', b)}, now()::TIMESTAMP FROM __pl_rejects_arrow",
+            {**base, **b.params},
+        )
+        conn.unregister("__pl_rejects_arrow")
+
+
+def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], n: int) -> list[str]:
+    rows = conn.execute(
+        f"SELECT __line, 'line ' || __line || ': ' || __reason FROM {V} WHERE __reason IS NOT NULL "
+        f"UNION ALL SELECT __line, conflict_reason FROM {CLS} WHERE status = 'conflict' ORDER BY 1 LIMIT {int(n)}"
+    ).fetchall()
+    merged = sorted(
+        [(line, reason) for line, reason in rows] + [(r[0], f"line {r[0]}: {r[1]}") for r in rejects]
+    )
+    return [reason for _, reason in merged[:n]]
+
+
+def sample_reasons(conn: duckdb.DuckDBPyConnection, run_id: str, n: int = 5) -> list[str]:
+    return [
+        r[0]
+        for r in conn.execute(
+            "SELECT reason FROM quarantine WHERE run_id = ? ORDER BY line NULLS LAST LIMIT ?", [run_id, n]
+        ).fetchall()
+    ]
