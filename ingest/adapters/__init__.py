@@ -6,6 +6,23 @@ from __future__ import annotations
 
 from typing import Any
 
-# name -> adapter object with `read(path, ctx, options) -> list[ingest.staged.Staged]`; filled by the
-# adapter modules (see docs/formats.md).
-ADAPTERS: dict[str, Any] = {}
+from ingest.adapters._common import notes_line
+from ingest.adapters.focus import FocusAdapter
+from ingest.adapters.otel import OtelAdapter
+from ingest.adapters.vendor_api import ANTHROPIC_COSTS, ANTHROPIC_USAGE, OPENAI_COSTS, OPENAI_USAGE
+
+# name -> adapter object with `name`, `kinds` and `read(path, ctx, options) -> list[ingest.staged.Staged]`
+# (docs/formats.md describes each).
+ADAPTERS: dict[str, Any] = {
+    adapter.name: adapter
+    for adapter in (
+        OtelAdapter(),
+        FocusAdapter(),
+        OPENAI_USAGE,
+        OPENAI_COSTS,
+        ANTHROPIC_USAGE,
+        ANTHROPIC_COSTS,
+    )
+}
+
+__all__ = ["ADAPTERS", "notes_line"]
