@@ -132,8 +132,8 @@ def check(
 
 
 def portfolio(conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None) -> list[dict[str, Any]]:
-    """One row per deployment for the Portfolio page, worst first (level, then critical and warn
-    counts, then the recommendation's severity, then id)."""
+    """One row per deployment for the Portfolio page: overdue reviews first, then worst first (level,
+    then the recommendation's severity, then critical and warn counts, then id)."""
     deps = _deployments(ctx, None)
     target, histories = _histories(conn, ctx, deps, week)
     decisions = (
@@ -188,10 +188,11 @@ def portfolio(conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = 
         )
     rows.sort(
         key=lambda r: (
+            not r["review_overdue"],
             LEVEL_ORDER[r["level"]],
+            ACTION_ORDER.get(r["recommendation"], 5),
             -r["critical_alerts"],
             -r["warn_alerts"],
-            ACTION_ORDER.get(r["recommendation"], 5),
             r["deployment"],
         )
     )

@@ -1,0 +1,245 @@
+"""`postlaunch decide` and `postlaunch verify` from the command line: a round trip, the refusals with
+their exit codes and messages, and verify's exit 1 naming the first tampered record."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from commands_db import Org, clean_env
+
+from postlaunch.db import connect
+from postlaunch.decisions import verify_chain
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def org(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Org:
+    clean_env(monkeypatch)
+    org = Org(tmp_path)
+    for week in ("2026-W45", "2026-W46", "2026-W47"):
+        org.usage("support-triage", week, 150)
+        org.usage("hr-assistant", week, 120, use_case="policy_question")
+    return org
+
+
+DECIDE = [
+    "decide",
+    "--deployment",
+    "support-triage",
+    "--week",
+    "2026-W47",
+    "--decision",
+    "limit",
+    "--rationale",
+    "out-of-scope use is growing",
+    "--by",
+    "Head of Support Operations",
+]
+
+
+def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+    assert org.run(*DECIDE, "--attendees", "Governance lead", "Vendor", "--actions", "retrain") == 0
+    out = capsys.readouterr().out
+    assert re.match(
+        r"recorded decision 1: support-triage 2026-W47 LIMIT by Head of Support Operations; "
+        r"next review 2026-11-30; hash [0-9a-f]{12}…",
+        out,
+    ), out
+    assert (
+        org.run(
+            "decide",
+            "--deployment",
+            "hr-assistant",
+            "--week",
+            "2026-W46",
+            "--decision",
+            "expand",
+            "--rationale",
+            "steady, liked",
+            "--by",
+            "HR Director",
+            "--next-review",
+            "2026-12-01",
+        )
+        == 0
+    )
+    capsys.readouterr()
+    assert org.run("verify") == 0
+    out = capsys.readouterr().out
+    with connect(org.db, read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT seq, deployment, week, decision, attendees, actions, next_review, snapshot, hash FROM decisions "
+            "ORDER BY seq"
+        ).fetchall()
+    assert out == f"decision log verified: 2 records, last hash {rows[1][8][:12]}…\n"
+    assert [r[:4] for r in rows] == [
+        (1, "support-triage", "2026-W47", "limit"),
+        (2, "hr-assistant", "2026-W46", "expand"),
+    ]
+    assert json.loads(rows[0][4]) == ["Governance lead", "Vendor"] and rows[0][5] == "retrain"
+    assert str(rows[1][6]) == "2026-12-01"
+    snapshot = json.loads(rows[0][7])
+    assert snapshot["deployment"] == "support-triage" and snapshot["week"] == "2026-W47"
+    assert snapshot["metrics"]["events"]["value"] == 150
+
+
+@pytest.mark.parametrize(
+    ("change", "code", "fragment"),
+    [
+        ({"--deployment": "nope"}, 2, "unknown deployment 'nope'; known: hr-assistant, support-triage"),
+        ({"--week": "2026-47"}, 2, "expected YYYY-Www"),
+        (
+            {"--week": "2026-W40"},
+            2,
+            "no usage data for support-triage in 2026-W40; data covers 2026-W45 to 2026-W47",
+        ),
+        (
+            {"--decision": "escalate"},
+            2,
+            "invalid choice: 'escalate' (choose from 'expand', 'continue', 'limit', 'pause', 'stop')",
+        ),
+        ({"--rationale": "   "}, 2, "the rationale is empty"),
+        ({"--by": " "}, 2, "--by is empty"),
+        (
+            {"--next-review": "2026-11-21"},
+            2,
+            "next review 2026-11-21 must fall after the end of 2026-W47 (2026-11-22)",
+        ),
+        ({"--next-review": "30/11/2026"}, 2, "--next-review '30/11/2026' is not a date: expected YYYY-MM-DD"),
+    ],
+)
+def test_decide_refusals(
+    org: Org, capsys: pytest.CaptureFixture[str], change: dict[str, str], code: int, fragment: str
+) -> None:
+    argv = list(DECIDE)
+    for flag, value in change.items():
+        if flag in argv:
+            argv[argv.index(flag) + 1] = value
+        else:
+            argv += [flag, value]
+    try:
+        got = org.run(*argv)
+    except SystemExit as exc:  # argparse refuses a bad choice itself
+        got = int(exc.code or 0)
+    err = capsys.readouterr().err
+    assert got == code
+    assert fragment in err
+    assert "Traceback" not in err
+    with connect(org.db, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM decisions").fetchone() == (0,)
+
+
+def test_decide_without_a_database(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env(monkeypatch)
+    org = Org(tmp_path)
+    assert org.run(*DECIDE) == 1
+    assert "no database at" in capsys.readouterr().err
+    assert not org.db.exists()
+
+
+@pytest.mark.parametrize(
+    ("sql", "fragment"),
+    [
+        (
+            "UPDATE decisions SET rationale = 'nothing to see' WHERE seq = 2",
+            "record 2 (support-triage 2026-W47): content was edited — stored hash",
+        ),
+        (
+            "UPDATE decisions SET snapshot = replace(snapshot, '\"value\":150,', '\"value\":15,') WHERE seq = 1",
+            "record 1 (support-triage 2026-W47): content was edited",
+        ),
+        (
+            "DELETE FROM decisions WHERE seq = 2",
+            "record 3 follows record 1: record 2 is missing or the chain was cut",
+        ),
+        (
+            "UPDATE decisions SET seq = 4 - seq WHERE seq IN (1, 3)",
+            "record 1 (hr-assistant 2026-W47): out of order",
+        ),
+    ],
+)
+def test_verify_exits_1_naming_the_broken_record(
+    org: Org, capsys: pytest.CaptureFixture[str], sql: str, fragment: str
+) -> None:
+    assert org.run(*DECIDE) == 0
+    assert org.run(*DECIDE[:-4], "--rationale", "second look", "--by", "Governance lead") == 0
+    assert (
+        org.run(
+            "decide",
+            "--deployment",
+            "hr-assistant",
+            "--week",
+            "2026-W47",
+            "--decision",
+            "continue",
+            "--rationale",
+            "fine",
+            "--by",
+            "HR Director",
+        )
+        == 0
+    )
+    with connect(org.db) as conn:
+        conn.execute(sql)
+    capsys.readouterr()
+    assert org.run("verify") == 1
+    out = capsys.readouterr().out
+    assert out.startswith("decision log BROKEN: record ")
+    assert fragment in out, out
+
+
+def test_verify_without_a_database_fails_cleanly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    clean_env(monkeypatch)
+    assert Org(tmp_path).run("verify") == 1
+    assert "no database at" in capsys.readouterr().err
+
+
+def test_two_decide_commands_at_once_form_one_chain(org: Org) -> None:
+    base = [
+        sys.executable,
+        "-m",
+        "postlaunch.cli",
+        "--db",
+        str(org.db),
+        "--config",
+        str(org.config),
+        "decide",
+    ]
+    procs = [
+        subprocess.Popen(
+            [
+                *base,
+                "--deployment",
+                dep,
+                "--week",
+                "2026-W47",
+                "--decision",
+                "continue",
+                "--rationale",
+                f"steady ({dep})",
+                "--by",
+                who,
+            ],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for dep, who in (("support-triage", "Head of Support Operations"), ("hr-assistant", "HR Director"))
+    ]
+    outs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], [err[-1000:] for _, err in outs]
+    assert sorted(out.split(":")[0] for out, _ in outs) == ["recorded decision 1", "recorded decision 2"]
+    with connect(org.db, read_only=True) as conn:
+        status = verify_chain(conn)
+    assert status.ok and status.records == 2
