@@ -1,0 +1,185 @@
+"""Cached reads for the pages: each opens a short-lived read-only connection, calls `metrics`, and
+caches the small result keyed by (database file version, config version, arguments), so a new
+ingest or decision is seen on the next run. It computes nothing itself and never writes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import state
+from metrics import api, evidence, pages
+from postlaunch.config import Context
+
+_cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
+
+
+def _run(key: state.DbKey, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    ctx = state.context()
+    with state.connection(ctx) as conn:
+        return fn(conn, ctx, *args, **kwargs)
+
+
+def _key() -> state.DbKey:
+    return state.db_key()
+
+
+def ctx() -> Context:
+    return state.context()
+
+
+# --- metrics.api -----------------------------------------------------------------------------------
+
+
+@_cached
+def _weeks(key: state.DbKey, deployment: str | None) -> list[str]:
+    weeks = _run(key, api.available_weeks, deployment)
+    return sorted(weeks, reverse=True)
+
+
+def weeks(deployment: str | None = None) -> list[str]:
+    """ISO weeks with usage data, newest first."""
+    return list(_weeks(_key(), deployment))
+
+
+@_cached
+def _review(key: state.DbKey, deployment: str, week: str | None) -> dict[str, Any]:
+    return _run(key, api.build_review, deployment, week)  # type: ignore[no-any-return]
+
+
+def review(deployment: str, week: str | None) -> dict[str, Any]:
+    """The weekly review (DESIGN §9 JSON) of one deployment."""
+    return _review(_key(), deployment, week)
+
+
+@_cached
+def _portfolio(key: state.DbKey, week: str | None) -> list[dict[str, Any]]:
+    return _run(key, lambda conn, ctx: api.portfolio(conn, ctx, week=week))  # type: ignore[no-any-return]
+
+
+def portfolio(week: str | None) -> list[dict[str, Any]]:
+    """One row per deployment, worst first."""
+    return _portfolio(_key(), week)
+
+
+@_cached
+def _trend(
+    key: state.DbKey, deployment: str, metrics: tuple[str, ...], start: str | None, end: str | None
+) -> pd.DataFrame:
+    return _run(  # type: ignore[no-any-return]
+        key,
+        lambda conn, ctx: api.trend(conn, ctx, deployment, list(metrics), start_week=start, end_week=end),
+    )
+
+
+def trend(deployment: str, metrics: list[str], start: str | None, end: str | None) -> pd.DataFrame:
+    """week, metric, value, ci_low, ci_high, n, status, warn, critical."""
+    return _trend(_key(), deployment, tuple(metrics), start, end)
+
+
+# --- metrics.evidence ------------------------------------------------------------------------------
+
+
+@_cached
+def _changes(key: state.DbKey, deployment: str | None, first: str | None, last: str | None) -> pd.DataFrame:
+    def read(conn: Any, ctx: Context) -> pd.DataFrame:
+        start, end = (None, None)
+        if first and last:
+            start, end = pages.week_bounds_utc(first, last, ctx.settings.timezone)
+        return evidence.change_records(conn, deployment, start, end)
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def changes(deployment: str | None, first: str | None = None, last: str | None = None) -> pd.DataFrame:
+    """Change records of `deployment` in weeks first..last (all when not given), oldest first."""
+    return _changes(_key(), deployment, first, last)
+
+
+@_cached
+def _decisions(key: state.DbKey, deployment: str | None) -> tuple[pd.DataFrame, evidence.ChainStatus]:
+    def read(conn: Any, ctx: Context) -> tuple[pd.DataFrame, evidence.ChainStatus]:
+        return evidence.decision_log(conn, deployment), evidence.verify_chain(conn)
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def decisions(deployment: str | None = None) -> tuple[pd.DataFrame, evidence.ChainStatus]:
+    """The decision log (newest first) and the whole chain's verification."""
+    return _decisions(_key(), deployment)
+
+
+@_cached
+def _ingest_runs(key: state.DbKey) -> pd.DataFrame:
+    return _run(key, lambda conn, ctx: evidence.ingest_runs(conn))  # type: ignore[no-any-return]
+
+
+def ingest_runs() -> pd.DataFrame:
+    return _ingest_runs(_key())
+
+
+@_cached
+def _quarantine(key: state.DbKey) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def read(conn: Any, ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
+        return evidence.quarantine_reasons(conn), evidence.quarantined_rows(conn)
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def quarantine() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows per reason, the quarantined rows themselves)."""
+    return _quarantine(_key())
+
+
+# --- metrics.pages (drill-downs) -------------------------------------------------------------------
+
+
+@_cached
+def _drill(key: state.DbKey, what: str, deployment: str, first: str, last: str) -> pd.DataFrame:
+    def read(conn: Any, ctx: Context) -> pd.DataFrame:
+        start, end = pages.week_bounds_utc(first, last, ctx.settings.timezone)
+        if what == "incidents":
+            return pages.incidents(conn, deployment, start, end)
+        if what == "negative_comments":
+            return pages.negative_comments(conn, deployment, start, end)
+        if what == "comment_counts":
+            return pages.comment_counts(conn, deployment, start, end)
+        if what == "out_of_scope":
+            approved = list(ctx.registry.get(deployment).approved_use_cases)
+            return pages.out_of_scope_requests(conn, deployment, approved, start, end)
+        raise ValueError(f"unknown drill-down {what!r}")
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def drill(what: str, deployment: str, first: str, last: str) -> pd.DataFrame:
+    """A drill-down table: incidents, negative_comments, comment_counts or out_of_scope."""
+    return _drill(_key(), what, deployment, first, last)
+
+
+def clear() -> None:
+    """Forget every cached read (after this session wrote to the database)."""
+    st.cache_data.clear()
+
+
+def build_pack(ctx: Context, deployment: str, week: str) -> str:
+    """The review pack exactly as `postlaunch review --format html` builds it (own connection)."""
+    from dashboard.pack import build_pack as pack_html
+
+    with state.connection(ctx) as conn:
+        return pack_html(conn, ctx, api.build_review(conn, ctx, deployment, week))
+
+
+def pack_maker(deployment: str, week: str) -> Callable[[], str]:
+    """A zero-argument callable for st.download_button: it runs when clicked, on its own thread, so
+    it opens its own connection and touches no Streamlit state."""
+    context = state.context()
+
+    def make() -> str:
+        return build_pack(context, deployment, week)
+
+    return make

@@ -1,0 +1,43 @@
+"""Scope trends: out-of-scope, unlabeled, unapproved-team and data-class shares and use-case drift;
+the requests outside the approved use, how requests were placed (labelled, inferred, unplaced), the
+calibrated out-of-scope threshold and clusters of the requests outside the approved use."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import data, scope_panel, state, trendpage
+
+METRICS = [
+    "out_of_scope_share",
+    "use_case_drift_js",
+    "unapproved_team_share",
+    "data_class_violation_share",
+    "unlabeled_share",
+]
+
+
+def drill(deployment: str, first: str, last: str) -> None:
+    st.subheader("Requests outside the approved use")
+    requests = data.drill("out_of_scope", deployment, first, last)
+    if not len(requests):
+        st.caption("No requests outside the approved use cases in this range.")
+    else:
+        by_case = requests.groupby(["use_case", "source"], as_index=False)["requests"].sum()
+        left, right = st.columns([1, 2])
+        left.dataframe(by_case.sort_values("requests", ascending=False), hide_index=True, width="stretch")
+        right.dataframe(requests, hide_index=True, width="stretch")
+    scope_panel.render_scope_panel(data.ctx(), deployment, first, last)
+
+
+def render() -> None:
+    trendpage.trend_page(
+        "Scope",
+        "Is it used for what it was approved for, by the approved teams, with the allowed data? Requests without a "
+        "use_case label are placed by their text (inferred).",
+        METRICS,
+        drill,
+    )
+
+
+state.page(render)

@@ -1,0 +1,135 @@
+"""Interactive pieces shared by pages: the decision form, the review-pack download and the week-range
+picker of the trend pages. Writes go through `dashboard.actions` (the commands' code paths)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import streamlit as st
+
+from dashboard import actions, data, fmt, state
+from postlaunch.errors import PostlaunchError
+
+
+def _default_next_review(review: dict[str, Any]) -> date | None:
+    from postlaunch.decisions import default_next_review
+
+    info = review.get("deployment_info") or {}
+    try:
+        return default_next_review(review["week"], str(info.get("review_day") or "monday"))
+    except (PostlaunchError, ValueError, KeyError):
+        return None
+
+
+def decision_form(review: dict[str, Any]) -> None:
+    """Record the owner's decision for the review's deployment and week (the `postlaunch decide` path)."""
+    deployment, week = review["deployment"], review["week"]
+    info = review.get("deployment_info") or {}
+    recommended = str((review.get("recommendation") or {}).get("action", "continue"))
+    st.subheader("Decision")
+    st.caption(
+        f"Recorded in the append-only, hash-chained decision log with this week's review as it stands. "
+        f"The recommendation is **{recommended}**; the owner decides."
+    )
+    done = st.session_state.pop("_decision_done", None)
+    if done:
+        st.success(done)
+    with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
+        decision = st.segmented_control(
+            "Decision",
+            list(fmt.ACTIONS),
+            default=recommended if recommended in fmt.ACTIONS else "continue",
+            key=f"decision-{deployment}-{week}",
+        )
+        rationale = st.text_area(
+            "Rationale",
+            placeholder="Why — in a sentence the next review can read.",
+            key=f"rationale-{deployment}-{week}",
+        )
+        c1, c2 = st.columns(2)
+        decided_by = c1.text_input(
+            "Decided by", value=str(info.get("owner") or ""), key=f"by-{deployment}-{week}"
+        )
+        attendees = c2.text_input(
+            "Attendees", placeholder="comma-separated names", key=f"attendees-{deployment}-{week}"
+        )
+        c3, c4 = st.columns([3, 1])
+        todo = c3.text_area(
+            "Actions", placeholder="who does what by when", key=f"actions-{deployment}-{week}", height=80
+        )
+        next_review = c4.date_input(
+            "Next review",
+            value=_default_next_review(review),
+            key=f"next-{deployment}-{week}",
+            format="YYYY-MM-DD",
+        )
+        submitted = st.form_submit_button("Record decision", type="primary")
+    if not submitted:
+        return
+    if not decision:
+        st.error("Choose a decision: expand, continue, limit, pause or stop.")
+        return
+    if not (rationale or "").strip():
+        st.error(
+            "The rationale is empty: say why, in a sentence the next review can read. Nothing was recorded."
+        )
+        return
+    try:
+        record = actions.record_decision(
+            deployment,
+            week,
+            str(decision),
+            rationale,
+            decided_by,
+            [a.strip() for a in (attendees or "").split(",") if a.strip()],
+            todo or None,
+            next_review if isinstance(next_review, date) else None,
+        )
+    except PostlaunchError as exc:
+        st.error(f"Not recorded: {exc}")
+        return
+    data.clear()
+    for field in ("rationale", "attendees", "actions"):  # a second click must not record it twice
+        st.session_state.pop(f"{field}-{deployment}-{week}", None)
+    st.session_state["_decision_done"] = (
+        f"Recorded decision #{record.seq}: **{record.decision}** for {deployment} {week} by {record.decided_by}; "
+        f"next review {record.next_review}. Hash `{record.hash[:12]}…` (see Evidence)."
+    )
+    st.rerun()
+
+
+def pack_download(review: dict[str, Any]) -> None:
+    """The review pack: the same HTML as `postlaunch review --format html`, built when clicked."""
+    deployment, week = review["deployment"], review["week"]
+    st.download_button(
+        "Download review pack (HTML)",
+        icon=":material/download:",
+        data=data.pack_maker(deployment, week),
+        file_name=f"review-{deployment}-{week}.html",
+        mime="text/html",
+        on_click="ignore",
+        key=f"pack-{deployment}-{week}",
+        help="One self-contained HTML file with the charts, to attach to the minutes; opens offline.",
+    )
+
+
+def week_range(weeks_newest_first: list[str], end: str, default_span: int = 12) -> tuple[str, str]:
+    """A slider over the weeks with data, ending at the picked week by default; returns (first, last)."""
+    ordered = sorted(weeks_newest_first)
+    if not ordered:
+        return end, end
+    if end not in ordered:
+        end = ordered[-1]
+    last_index = ordered.index(end)
+    first = ordered[max(0, last_index - default_span + 1)]
+    if len(ordered) == 1:
+        return ordered[0], ordered[0]
+    chosen = st.select_slider(
+        "Weeks",
+        options=ordered,
+        value=(first, end),
+        key=f"range-{state.selected_deployment()}",
+        format_func=lambda w: w.replace("-", " "),
+    )
+    return str(chosen[0]), str(chosen[1])

@@ -1,0 +1,113 @@
+"""`postlaunch demo`: the sample organization (four deployments, 16 weeks) written into a folder,
+ingested into a fresh database, summarized, then the dashboard on http://127.0.0.1:8501.
+
+It uses the same code paths as `postlaunch sample`, `postlaunch ingest` and `postlaunch dashboard`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import threading
+import time
+import urllib.request
+import webbrowser
+from datetime import datetime
+from pathlib import Path
+
+from postlaunch.commands.dashboard import DEFAULT_HOST, add_server_options, serve
+from postlaunch.config import load_context
+from postlaunch.errors import PostlaunchError
+
+# Kind -> sample file, in load order.
+FILES: tuple[tuple[str, str], ...] = (
+    ("usage", "usage.csv"),
+    ("cost", "cost.csv"),
+    ("feedback", "feedback.jsonl"),
+    ("incidents", "incidents.csv"),
+    ("changes", "changes.csv"),
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "demo",
+        help="sample data into a fresh database, then the dashboard",
+        description="Write the sample organization into --out, load it into a fresh database (--db, default "
+        "./postlaunch.duckdb; an existing file is kept as a .bak copy) and start the dashboard.",
+    )
+    parser.add_argument(
+        "--out", default="demo-data", metavar="DIR", help="folder for the sample files (default demo-data)"
+    )
+    add_server_options(parser)
+    parser.add_argument("--no-open", action="store_true", help="do not open a web browser")
+    parser.add_argument("--load-only", action="store_true", help="load the data and stop (no dashboard)")
+    parser.set_defaults(run=run)
+
+
+def fresh_database(path: Path) -> Path | None:
+    """Move an existing database (and its WAL) aside as `<name>.bak-<time>`; return the backup path."""
+    if not path.exists():
+        return None
+    backup = path.with_name(f"{path.name}.bak-{datetime.now():%Y%m%d-%H%M%S}")
+    path.rename(backup)
+    wal = path.with_name(path.name + ".wal")
+    if wal.exists():
+        wal.rename(backup.with_name(backup.name + ".wal"))
+    return backup
+
+
+def load(out: Path, db: str | None, config: str | None) -> tuple[Path, Path, list[str]]:
+    """Write the sample and ingest every kind; returns (database, config, one summary line per file)."""
+    from ingest.engine import ingest_paths
+    from ingest.scope.place import place_pending
+    from postlaunch.sample import write_sample
+
+    written = write_sample(out)
+    config_path = Path(config) if config else out / "postlaunch.toml"
+    ctx = load_context(config_path, db)
+    db_path = Path(ctx.settings.db)
+    backup = fresh_database(db_path)
+    lines = [
+        f"sample: {written['first_week']} to {written['last_week']}, {len(written['deployments'])} deployments in {out}"
+    ]
+    if backup:
+        lines.append(f"kept the previous database as {backup}")
+    failed = []
+    for kind, name in FILES:
+        for result in ingest_paths(ctx, kind, [out / name]):
+            lines.append(
+                f"{Path(str(result.file)).name}: {kind} rows={result.rows} loaded={result.loaded} "
+                f"duplicates={result.duplicates} quarantined={result.quarantined}"
+                + ("" if result.status == "loaded" else f"  FAILED: {result.message}")
+            )
+            if result.status != "loaded":
+                failed.append(name)
+    if failed:
+        raise PostlaunchError(f"the sample did not load ({', '.join(failed)}); see the lines above")
+    lines.extend(summary.line() for summary in place_pending(ctx))
+    return db_path, config_path, lines
+
+
+def _open_when_ready(url: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url + "/_stcore/health", timeout=2):
+                webbrowser.open(url)
+                return
+        except OSError:
+            time.sleep(0.5)
+
+
+def run(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    db_path, config_path, lines = load(out, args.db, args.config)
+    for line in lines:
+        print(line, flush=True)
+    print(f"database {db_path} · registry {config_path}", flush=True)
+    if args.load_only:
+        return 0
+    if not args.no_open:
+        host = "127.0.0.1" if args.host in ("0.0.0.0", "::") else args.host or DEFAULT_HOST
+        threading.Thread(target=_open_when_ready, args=(f"http://{host}:{args.port}",), daemon=True).start()
+    return serve(args.port, args.host, str(db_path), str(config_path))

@@ -1,0 +1,369 @@
+"""Every page on the committed sample (AppTest): what is shown equals what `metrics.api` computes —
+the Portfolio rows, the Weekly review's recommendation, tiles and alerts, the trend charts' points,
+the Evidence log — and the decision form records through `record_decision` (or refuses)."""
+
+# The sample fixtures are imported from dashboard_db; pytest injects them by parameter name.
+# ruff: noqa: F811
+
+from __future__ import annotations
+
+import base64
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from dashboard_db import (  # noqa: F401
+    APP,
+    SampleDb,
+    fresh_streamlit_caches,
+    page_errors,
+    point_at,
+    sample_copy,
+    sample_db,
+)
+from streamlit.testing.v1 import AppTest
+
+from dashboard import fmt
+from metrics import api, scope
+from metrics.evidence import change_records, decision_log, verify_chain
+from postlaunch import db as pdb
+from postlaunch.config import load_context
+
+DRIFTING = "support-triage"
+
+
+def _expected(sample: SampleDb, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    ctx = load_context(sample.config, sample.db)
+    with pdb.connect(sample.db, read_only=True) as conn:
+        return fn(conn, ctx, *args, **kwargs)
+
+
+def _open(sample: SampleDb, monkeypatch: pytest.MonkeyPatch, page: str, **params: str) -> AppTest:
+    point_at(monkeypatch, sample.db, sample.config)
+    at = AppTest.from_file(APP, default_timeout=120)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    if page != "views/portfolio.py":
+        at.switch_page(page).run()
+    assert not at.exception, at.exception
+    assert not page_errors(at), page_errors(at)
+    return at
+
+
+def test_portfolio_rows_are_the_api_rows_worst_first(
+    sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    expected = _expected(sample_db, api.portfolio)
+    at = _open(sample_db, monkeypatch, "views/portfolio.py")
+    assert at.title[0].value == "Portfolio"
+    table = at.dataframe[0].value
+    assert list(table["deployment"]) == [row["name"] for row in expected]
+    assert list(table["status"]) == [row["level"] for row in expected]
+    assert list(table["recommendation"]) == [str(row["recommendation"]).upper() for row in expected]
+    assert list(table["alerts"]) == [_alerts_text(row) for row in expected]
+    assert list(table["acceptance"]) == [fmt.value("acceptance_rate", r["acceptance_rate"]) for r in expected]
+    assert list(table["link"]) == [
+        f"./review?deployment={r['deployment']}&week={r['week']}" for r in expected
+    ]
+    # The sample's four stories: the drifting one is among the worst, the healthy one earns expansion.
+    actions = {r["deployment"]: r["recommendation"] for r in expected}
+    assert actions["hr-assistant"] == "expand" and expected[-1]["deployment"] == "hr-assistant"
+    counts = {m.label: m.value for m in at.metric}
+    assert counts["Expand"] == str(sum(1 for r in expected if r["recommendation"] == "expand"))
+
+
+def _alerts_text(row: dict[str, Any]) -> str:
+    parts = [f"{row['critical_alerts']} critical"] if row["critical_alerts"] else []
+    parts += [f"{row['warn_alerts']} warn"] if row["warn_alerts"] else []
+    return ", ".join(parts) or "none"
+
+
+def test_weekly_review_shows_the_api_review(sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch) -> None:
+    review = _expected(sample_db, api.build_review, DRIFTING)
+    at = _open(sample_db, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
+    assert at.title[0].value == f"Support ticket triage · {fmt.week_label(review['week'])}"
+    action = review["recommendation"]["action"]
+    boxes = [e.value for e in (*at.error, *at.warning, *at.info, *at.success) if "Recommendation:" in e.value]
+    assert len(boxes) == 1 and f"Recommendation: {action.upper()}" in boxes[0]
+    for reason in review["recommendation"]["reasons"]:
+        assert reason["text"] in boxes[0]
+    tiles = {m.label: m for m in at.metric}
+    for _category, headline, _extra in fmt.TILES:
+        m = review["metrics"][headline]
+        tile = tiles[fmt.short(headline)]
+        assert tile.value == fmt.value(headline, m["value"])
+        delta = fmt.delta(headline, m["value"], m["previous"])
+        assert tile.delta == ("0" if fmt.is_zero_delta(delta) else delta)
+    alerts = at.dataframe[0].value
+    assert list(alerts["metric"]) == [a["metric"] for a in review["alerts"]]
+    assert list(alerts["level"]) == [a["level"] for a in review["alerts"]]
+    assert at.subheader[0].value == f"Alerts ({len(review['alerts'])})"
+    examples = at.dataframe[1].value
+    assert list(examples["use case"]) == [e["use_case"] for e in review["out_of_scope_examples"]]
+    assert list(examples["requests"]) == [e["events"] for e in review["out_of_scope_examples"]]
+    assert at.download_button[0].label == "Download review pack (HTML)"
+
+
+def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
+    sample_db: SampleDb,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    review = _expected(sample_db, api.build_review, "claims-summarizer")
+    assert review["open_incidents"], "the sample's privacy incident is open"
+    at = _open(sample_db, monkeypatch, "views/weekly_review.py", deployment="claims-summarizer")
+    (incidents,) = [d.value for d in at.dataframe if "reporting deadline" in d.value.columns]
+    assert list(incidents["incident"]) == [i["incident_id"] for i in review["open_incidents"]]
+    assert list(incidents["reporting deadline"]) == [fmt.deadline_text(i) for i in review["open_incidents"]]
+    assert any(text.startswith("OVERDUE by") for text in incidents["reporting deadline"])
+
+
+PAGES = [
+    (
+        "views/quality.py",
+        "Quality",
+        ["acceptance_rate", "error_rate", "escalation_rate", "rework_rate", "mean_rating"],
+    ),
+    (
+        "views/scope.py",
+        "Scope",
+        [
+            "out_of_scope_share",
+            "use_case_drift_js",
+            "unapproved_team_share",
+            "data_class_violation_share",
+            "unlabeled_share",
+        ],
+    ),
+    (
+        "views/cost.py",
+        "Cost",
+        [
+            "cost_total",
+            "budget_burn",
+            "cost_per_event",
+            "cost_per_accepted_output",
+            "cost_wow_change",
+            "events",
+        ],
+    ),
+    (
+        "views/risk.py",
+        "Risk & incidents",
+        [
+            "open_incidents",
+            "open_high_severity_incidents",
+            "overdue_serious_incidents",
+            "incidents_opened",
+            "mean_days_to_resolve",
+            "pii_share",
+        ],
+    ),
+    (
+        "views/feedback.py",
+        "Feedback",
+        ["negative_feedback_share", "feedback_count", "mean_rating", "acceptance_rate"],
+    ),
+]
+
+
+@pytest.mark.parametrize(("page", "title", "metrics"), PAGES)
+def test_trend_page_charts_are_the_api_trend(
+    sample_db: SampleDb,
+    monkeypatch: pytest.MonkeyPatch,
+    page: str,
+    title: str,
+    metrics: list[str],
+) -> None:
+    from dashboard.charts import _y_scale
+
+    at = _open(sample_db, monkeypatch, page, deployment=DRIFTING)
+    assert at.title[0].value == f"{title} · Support ticket triage"
+    first, last = at.select_slider[0].value
+    expected = _expected(sample_db, api.trend, DRIFTING, metrics, start_week=first, end_week=last)
+    changes = _expected(sample_db, lambda conn, ctx: change_records(conn, DRIFTING))
+    charts = list(at.get("plotly_chart"))
+    extra = 1 if page == "views/scope.py" else 0  # the Scope page adds how requests were placed
+    assert len(charts) == len(metrics) + extra
+    charts = charts[: len(metrics)]
+    for chart, metric in zip(charts, metrics, strict=True):
+        spec = json.loads(chart.proto.spec)
+        line = spec["data"][0]
+        rows = expected[expected["metric"] == metric].sort_values("week")
+        want = [v * _y_scale(metric) for v in rows["value"]]
+        assert _array(line["y"]) == pytest.approx(want, nan_ok=True)
+        markers = [t for t in spec["data"][1:] if t.get("name") == "change record"]
+        start, end = pd.Timestamp(_monday(first)), pd.Timestamp(_monday(last, 7))
+        in_range = changes[(changes["ts"] >= start) & (changes["ts"] < end)]
+        assert (len(_array(markers[0]["x"])) if markers else 0) == len(in_range)
+
+
+def _array(value: Any) -> list[Any]:
+    """A plotly JSON array: a list, or (plotly >= 6) a base64 typed array; nulls become NaN."""
+    if isinstance(value, dict) and "bdata" in value:
+        return np.frombuffer(base64.b64decode(value["bdata"]), dtype=value["dtype"]).tolist()
+    return [float("nan") if v is None else v for v in value]
+
+
+def _monday(week: str, plus_days: int = 0) -> Any:
+    from datetime import date, timedelta
+
+    return date.fromisocalendar(int(week[:4]), int(week[6:]), 1) + timedelta(days=plus_days)
+
+
+def test_scope_page_lists_requests_outside_the_approved_use(
+    sample_db: SampleDb,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    at = _open(sample_db, monkeypatch, "views/scope.py", deployment=DRIFTING)
+    subheaders = [s.value for s in at.subheader]
+    assert "Requests outside the approved use" in subheaders
+    by_case = next(
+        d.value for d in at.dataframe if list(d.value.columns) == ["use_case", "source", "requests"]
+    )
+    approved = set(load_context(sample_db.config, sample_db.db).registry.get(DRIFTING).approved_use_cases)
+    assert len(by_case) and not set(by_case["use_case"]) & approved
+    first, last = at.select_slider[0].value
+    split = _expected(sample_db, lambda conn, ctx: scope.placement_split(conn, ctx, DRIFTING, first, last))
+    placement = json.loads(at.get("plotly_chart")[-1].proto.spec)
+    shown = {t["name"]: sum(_array(t["y"])) for t in placement["data"]}
+    assert shown["labelled, not approved"] == split["labelled_out_of_scope"].sum()
+    assert shown["no use case (not placed)"] == split["unplaced"].sum()
+    clusters = [e.label for e in at.expander if " requests (" in e.label]  # scope_panel: one per cluster
+    assert 1 <= len(clusters) <= 8
+
+
+def test_evidence_shows_the_log_runs_and_quarantine(
+    sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    at = _open(sample_db, monkeypatch, "views/evidence.py")
+    assert any("decision log verified: 0 records" in s.value for s in at.success)
+    runs = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
+    assert len(runs) == 5 and set(runs["kind"]) == {"usage", "cost", "feedback", "incidents", "changes"}
+    quarantined = next(d.value for d in at.dataframe if "raw" in d.value.columns)
+    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2  # sample_data's messy rows
+
+
+def test_data_page_shows_the_registry_and_loads_an_upload(
+    sample_copy: SampleDb,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    at = _open(sample_copy, monkeypatch, "views/data.py")
+    assert len(at.expander) == 4  # one per deployment of the sample registry
+    content = (
+        b"timestamp,deployment,kind,summary,changed_by,approved_by\n"
+        b"2026-11-18T09:00:00Z,support-triage,prompt,Tightened the refusal prompt,Ops,Head of Support Operations\n"
+        b"2026-11-18T10:00:00Z,legacy-bot,prompt,Unknown deployment row,Ops,\n"
+    )
+    (kind,) = [s for s in at.selectbox if s.label == "Kind or adapter"]
+    kind.select("changes")
+    at.file_uploader[0].upload("my-changes.csv", content, "text/csv")
+    (load,) = [b for b in at.button if b.label == "Load"]
+    load.click().run()
+    assert not at.exception
+    summary = next(d.value for d in at.dataframe if "quarantined" in d.value.columns)
+    assert summary.to_dict("records")[0] | {"reasons": "", "message": ""} == {
+        "file": "my-changes.csv",
+        "kind": "changes",
+        "rows": 2,
+        "loaded": 1,
+        "duplicates": 0,
+        "quarantined": 1,
+        "status": "loaded",
+        "message": "",
+        "reasons": "",
+        "extra_columns": "",
+    }
+    changes = _expected(sample_copy, lambda conn, ctx: change_records(conn, DRIFTING))
+    assert "Tightened the refusal prompt" in set(changes["summary"])
+
+
+def _decide(at: AppTest, deployment: str, week: str, rationale: str, decision: str | None = None) -> AppTest:
+    if decision:
+        at.segmented_control(key=f"decision-{deployment}-{week}").set_value(decision)
+    at.text_area(key=f"rationale-{deployment}-{week}").input(rationale)
+    at.text_input(key=f"attendees-{deployment}-{week}").input("Governance lead, Vendor contact")
+    at.text_area(key=f"actions-{deployment}-{week}").input(
+        "Retrain users on the approved use (Support Ops, 2 weeks)"
+    )
+    (button,) = [b for b in at.button if b.label == "Record decision"]
+    return button.click().run()
+
+
+def test_decision_form_records_through_record_decision(
+    sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    review = _expected(sample_copy, api.build_review, DRIFTING)
+    week = review["week"]
+    at = _open(sample_copy, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
+    at = _decide(at, DRIFTING, week, "Drift into refunds keeps growing; limit to approved teams.", "limit")
+    assert not at.exception and not page_errors(at)
+    assert any("Recorded decision #1: **limit**" in s.value for s in at.success)
+    with pdb.connect(sample_copy.db, read_only=True) as conn:
+        log = decision_log(conn)
+        chain = verify_chain(conn)
+    assert chain.ok and chain.records == 1
+    record = log.to_dict("records")[0]
+    assert (record["deployment"], record["week"], record["decision"]) == (DRIFTING, week, "limit")
+    assert record["rationale"] == "Drift into refunds keeps growing; limit to approved teams."
+    assert record["decided_by"] == "Head of Support Operations"  # the owner, prefilled
+    assert record["attendees"] == ["Governance lead", "Vendor contact"]
+    # Evidence now shows it, from the same session (the cache is keyed on the database's version).
+    at.switch_page("views/evidence.py").run()
+    assert any("decision log verified: 1 records" in s.value for s in at.success)
+    assert list(at.dataframe[0].value["rationale"]) == [record["rationale"]]
+
+
+@pytest.mark.parametrize("rationale", ["", "   \n  "])
+def test_decision_form_refuses_an_empty_rationale(
+    sample_copy: SampleDb,
+    monkeypatch: pytest.MonkeyPatch,
+    rationale: str,
+) -> None:
+    week = _expected(sample_copy, api.latest_week, DRIFTING)
+    at = _open(sample_copy, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
+    at = _decide(at, DRIFTING, week, rationale)
+    assert any("The rationale is empty" in e.value and "Nothing was recorded" in e.value for e in at.error)
+    with pdb.connect(sample_copy.db, read_only=True) as conn:
+        assert verify_chain(conn).records == 0
+
+
+def test_review_pack_download_is_the_review_command_html(
+    sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dashboard import data
+
+    point_at(monkeypatch, sample_db.db, sample_db.config)
+    week = _expected(sample_db, api.latest_week, DRIFTING)
+    ctx = load_context(sample_db.config, sample_db.db)
+    html = data.build_pack(ctx, DRIFTING, week)
+    review = _expected(sample_db, api.build_review, DRIFTING, week)
+    assert f'Recommendation: <span class="action">{review["recommendation"]["action"]}</span>' in html
+    assert html.count("plotly.js v") >= 1 and "<script src=" not in html
+
+
+def test_review_pack_equals_the_review_command_output(
+    sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The download and `postlaunch review --format html` are one file (up to its generation time)."""
+    import re
+
+    from dashboard import data
+    from postlaunch.cli import main
+
+    point_at(monkeypatch, sample_db.db, sample_db.config)
+    week = _expected(sample_db, api.latest_week, DRIFTING)
+    ctx = load_context(sample_db.config, sample_db.db)
+    out = tmp_path / "pack.html"
+    args = ["--db", str(sample_db.db), "--config", str(sample_db.config), "review", "--deployment", DRIFTING]
+    assert main([*args, "--week", week, "--format", "html", "--out", str(out)]) == 0
+
+    def strip(text: str) -> str:
+        text = re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "generated -", text)
+        return re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "ID", text)  # plotly's random div ids
+
+    assert strip(data.build_pack(ctx, DRIFTING, week)) == strip(out.read_text(encoding="utf-8"))

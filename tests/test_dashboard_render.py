@@ -1,0 +1,242 @@
+"""The dashboard's pure parts: number formatting (fmt), the trend figure (bands, interval bars, change
+markers) and the self-contained review pack — on small hand-made inputs with hand-worked values."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from dashboard import charts, fmt, pack
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "expected"),
+    [
+        ("out_of_scope_share", 0.18, "18%"),
+        ("out_of_scope_share", 0.034, "3.4%"),
+        ("events", 12345, "12,345"),
+        ("cost_total", 1432.5, "$1,432"),
+        ("cost_per_event", 0.0312, "$0.03"),
+        ("budget_burn", 0.95, "95% of budget"),
+        ("cost_wow_change", 0.42, "+42%"),
+        ("cost_wow_change", -0.1, "-10%"),
+        ("mean_rating", 4.125, "4.12"),
+        ("mean_days_to_resolve", 3.25, "3.2 d"),
+        ("use_case_drift_js", 0.1234, "0.12"),
+        ("events", None, "—"),
+        ("events", float("nan"), "—"),
+    ],
+)
+def test_value(metric: str, value: object, expected: str) -> None:
+    assert fmt.value(metric, value) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "value", "previous", "expected"),
+    [
+        ("out_of_scope_share", 0.18, 0.12, "+6.0 pp"),
+        ("events", 5400, 5100, "+300"),
+        ("cost_total", 1500.0, 1000.0, "+$500 (+50%)"),
+        ("cost_total", 900.0, 1000.0, "-$100 (-10%)"),
+        ("acceptance_rate", 0.7, None, None),
+    ],
+)
+def test_delta(metric: str, value: float, previous: float | None, expected: str | None) -> None:
+    assert fmt.delta(metric, value, previous) == expected
+
+
+@pytest.mark.parametrize(
+    ("metric", "colour"),
+    [
+        ("cost_total", "inverse"),
+        ("out_of_scope_share", "inverse"),
+        ("acceptance_rate", "normal"),
+        ("events", "off"),
+    ],
+)
+def test_rising_cost_is_red_rising_acceptance_green(metric: str, colour: str) -> None:
+    assert fmt.delta_color(metric) == colour
+
+
+@pytest.mark.parametrize(
+    ("incident", "expected"),
+    [
+        ({"serious": True, "overdue": True, "days_to_deadline": -2}, "OVERDUE by 2 days — not reported"),
+        ({"serious": True, "overdue": False, "days_to_deadline": 1}, "report due in 1 day"),
+        ({"serious": True, "overdue": False, "days_to_deadline": 0}, "report due today"),
+        ({"serious": True, "reported_at": "2026-11-20T10:00:00"}, "reported 2026-11-20"),
+        ({"serious": False}, "not a serious incident"),
+    ],
+)
+def test_deadline_text(incident: dict, expected: str) -> None:
+    assert fmt.deadline_text(incident) == expected
+
+
+@pytest.mark.parametrize(
+    ("statuses", "worst"),
+    [
+        (["ok", "warn", "watch"], "warn"),
+        (["ok", "critical"], "critical"),
+        (["no_threshold"], "no_threshold"),
+        (["insufficient_data", "no_threshold"], "insufficient_data"),
+        (["insufficient_data", "ok"], "ok"),
+    ],
+)
+def test_worst_status(statuses: list[str], worst: str) -> None:
+    assert fmt.worst_status(statuses) == worst
+
+
+def test_week_label() -> None:
+    assert fmt.week_label("2026-W47") == "2026-W47 (16–22 Nov)"
+    assert fmt.week_label("2026-W49") == "2026-W49 (30 Nov – 6 Dec)"
+
+
+def _trend(metric: str, values: list[float], warn: float | None, critical: float | None) -> pd.DataFrame:
+    weeks = [f"2026-W{40 + i}" for i in range(len(values))]
+    return pd.DataFrame(
+        {
+            "week": weeks,
+            "metric": metric,
+            "value": values,
+            "ci_low": [v - 0.01 for v in values],
+            "ci_high": [v + 0.02 for v in values],
+            "n": 500,
+            "status": "ok",
+            "warn": warn,
+            "critical": critical,
+        }
+    )
+
+
+def test_trend_figure_bands_intervals_and_markers() -> None:
+    frame = _trend("out_of_scope_share", [0.01, 0.03, 0.08], warn=0.02, critical=0.05)
+    changes = pd.DataFrame(
+        [
+            {
+                "ts": pd.Timestamp("2026-10-06 09:00"),
+                "kind": "model",
+                "summary": "switch to model B",
+                "changed_by": "ops",
+                "approved_by": "CTO",
+            }
+        ]
+    )
+    fig = charts.trend_figure(frame, "out_of_scope_share", changes)
+    line = fig.data[0]
+    assert list(line.y) == pytest.approx([1.0, 3.0, 8.0])  # shares are drawn in %
+    assert list(line.error_y.array) == pytest.approx([2.0, 2.0, 2.0])  # ci_high - value, in %
+    assert list(line.error_y.arrayminus) == pytest.approx([1.0, 1.0, 1.0])
+    rects = [s for s in fig.layout.shapes if s.type == "rect"]
+    assert [(r.y0, round(r.y1, 6)) for r in rects][0] == (2.0, 5.0)  # warn band: warn..critical
+    assert rects[1].y0 == 5.0  # critical band starts at critical
+    marker = fig.data[-1]
+    assert marker.name == "change record"
+    assert "switch to model B" in marker.hovertext[0] and "approved by CTO" in marker.hovertext[0]
+    assert [s for s in fig.layout.shapes if s.type == "line" and s.x0 == marker.x[0]]
+
+
+def test_trend_figure_below_direction_bands_sit_under_the_line() -> None:
+    frame = _trend("acceptance_rate", [0.9, 0.85], warn=0.8, critical=0.6)
+    rects = [s for s in charts.trend_figure(frame, "acceptance_rate").layout.shapes if s.type == "rect"]
+    assert [(r.y0, r.y1) for r in rects] == [(60.0, 80.0), (0, 60.0)]
+
+
+def test_trend_figure_without_rows_says_so() -> None:
+    fig = charts.trend_figure(_trend("error_rate", [0.1], None, None), "events")
+    assert fig.layout.annotations[0].text == "no data in this range"
+
+
+REVIEW = {
+    "deployment": "support-triage",
+    "week": "2026-W47",
+    "period": {"start": "2026-11-16", "end": "2026-11-22"},
+    "metrics": {
+        "out_of_scope_share": {
+            "value": 0.18,
+            "n": 1240,
+            "ci": [0.16, 0.2],
+            "status": "critical",
+            "warn": 0.02,
+            "critical": 0.05,
+            "direction": "above",
+            "previous": 0.12,
+            "category": "scope",
+        },
+        "cost_total": {
+            "value": 1500.0,
+            "n": None,
+            "ci": None,
+            "status": "no_threshold",
+            "warn": None,
+            "critical": None,
+            "direction": "above",
+            "previous": 1000.0,
+            "category": "cost",
+        },
+    },
+    "alerts": [
+        {
+            "metric": "out_of_scope_share",
+            "level": "critical",
+            "value": 0.18,
+            "threshold": 0.05,
+            "message": "m",
+            "weeks_in_a_row": 3,
+            "since": "2026-W45",
+        }
+    ],
+    "recommendation": {
+        "action": "pause",
+        "reasons": [{"rule": "pause", "text": "out_of_scope_share <critical>"}],
+    },
+    "open_incidents": [],
+    "out_of_scope_examples": [
+        {
+            "use_case": "legal_advice",
+            "source": "labelled",
+            "events": 120,
+            "examples": ["can I sue my landlord?"],
+        }
+    ],
+    "changes": [
+        {
+            "ts": "2026-11-17T09:00:00",
+            "kind": "model",
+            "summary": "model B",
+            "changed_by": "ops",
+            "approved_by": None,
+        }
+    ],
+    "deployment_info": {
+        "name": "Support ticket triage",
+        "owner": "Head of Support",
+        "risk_tier": "high",
+        "approved_use_cases": ["ticket_classification"],
+        "approved_teams": [],
+        "max_data_class": "internal",
+        "weekly_budget": 1500.0,
+    },
+}
+
+
+def test_pack_is_one_self_contained_file() -> None:
+    trends = _trend("out_of_scope_share", [0.05, 0.12, 0.18], 0.02, 0.05)
+    text = pack.render_html(REVIEW, trends)
+    assert text.startswith("<!DOCTYPE html>")
+    assert not re.search(r"<script[^>]+src=", text), "no external script"
+    assert not re.search(r"<link[^>]+href=", text), "no external stylesheet"
+    assert text.count("plotly.js v") >= 1 and text.count('<div id="') == 1  # plotly inlined once, one chart
+    assert 'Recommendation: <span class="action">pause</span>' in text
+    assert "out_of_scope_share &lt;critical&gt;" in text  # reasons are escaped
+    assert "18% (n=1,240; 95% CI 16%–20%)" in text
+    assert "3rd week in a row (since 2026-W45)" in text
+    assert "can I sue my landlord?" in text and "not recorded" in text  # change without approver
+    assert "+$500 (+50%) vs last week" in text
+
+
+def test_pack_without_trends_has_no_script() -> None:
+    text = pack.render_html(REVIEW)
+    assert "<script" not in text
+    assert "No open incidents." in text
