@@ -49,10 +49,15 @@ def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapp
     found = ", ".join(header) or "none"
     hint = ""
     normalized = {h.strip().lower() for h in header}
-    for other in KINDS.values():
-        if other.name != kind.name and not missing_required(other, normalized):
-            hint = f"; this looks like a {other.name} file (postlaunch ingest {other.name} FILE)"
-            break
+    # the kind whose required columns are all there and that names most of the file's columns
+    fits = [
+        (len(normalized & set(other.names)), other.name)
+        for other in KINDS.values()
+        if other.name != kind.name and not missing_required(other, normalized)
+    ]
+    if fits:
+        best = max(fits)[1]
+        hint = f"; this looks like a {best} file (postlaunch ingest {best} FILE)"
     noun = "column" if len(missing) == 1 else "columns"
     raise FileProblem(
         f"required {noun} {', '.join(missing)} missing for kind {kind.name} "
