@@ -64,13 +64,21 @@ def test_demo_loads_the_sample_into_a_fresh_database(
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "usage.csv: usage rows=" in out and "quarantined=31" in out and "feedback.jsonl" in out
+    # the sample's registry becomes ./postlaunch.toml, so later commands work without --config
+    assert "wrote the sample registry to ./postlaunch.toml" in out
+    assert (tmp_path / "postlaunch.toml").read_bytes() == (tmp_path / "data" / "postlaunch.toml").read_bytes()
+    assert "scope support-triage: placed" in out
     with pdb.connect(db, read_only=True) as conn:
         runs = ingest_runs(conn)
     assert sorted(runs["kind"]) == ["changes", "cost", "feedback", "incidents", "usage"]
     assert (runs["status"] == "loaded").all()
     # A second demo starts from a fresh file and keeps the old one aside.
+    (tmp_path / "postlaunch.toml").write_text("# the owner's own registry\n")
     assert main(args) == 0
-    assert "kept the previous database as" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "kept the previous database as" in out
+    assert "./postlaunch.toml exists and was left alone; the demo reads data/postlaunch.toml" in out
+    assert (tmp_path / "postlaunch.toml").read_text() == "# the owner's own registry\n"
     assert len(list(tmp_path.glob("demo.duckdb.bak-*"))) == 1
     with pdb.connect(db, read_only=True) as conn:
         assert len(ingest_runs(conn)) == 5

@@ -7,6 +7,7 @@ It uses the same code paths as `postlaunch sample`, `postlaunch ingest` and `pos
 from __future__ import annotations
 
 import argparse
+import shutil
 import threading
 import time
 import urllib.request
@@ -17,6 +18,7 @@ from pathlib import Path
 from postlaunch.commands.dashboard import DEFAULT_HOST, add_server_options, serve
 from postlaunch.config import load_context
 from postlaunch.errors import PostlaunchError
+from postlaunch.settings import DEFAULT_CONFIG
 
 # Kind -> sample file, in load order.
 FILES: tuple[tuple[str, str], ...] = (
@@ -56,6 +58,25 @@ def fresh_database(path: Path) -> Path | None:
     return backup
 
 
+def _demo_config(out: Path, config: str | None) -> tuple[Path, str | None]:
+    """The registry the demo uses. Without --config, the sample's registry is copied to ./postlaunch.toml
+    when there is none yet, so `postlaunch review`, `check` and `decide` work afterwards without options;
+    an existing ./postlaunch.toml is never overwritten (the demo then reads the sample's own file)."""
+    sample_config = out / "postlaunch.toml"
+    if config:
+        return Path(config), None
+    default = DEFAULT_CONFIG
+    if not default.exists():
+        shutil.copyfile(sample_config, default)
+        return default, f"wrote the sample registry to ./{default} (the default config of every command)"
+    if default.read_bytes() == sample_config.read_bytes():
+        return default, None
+    return sample_config, (
+        f"./{default} exists and was left alone; the demo reads {sample_config} "
+        f"(pass --config {sample_config} to other commands)"
+    )
+
+
 def load(out: Path, db: str | None, config: str | None) -> tuple[Path, Path, list[str]]:
     """Write the sample and ingest every kind; returns (database, config, one summary line per file)."""
     from ingest.engine import ingest_paths
@@ -63,13 +84,15 @@ def load(out: Path, db: str | None, config: str | None) -> tuple[Path, Path, lis
     from postlaunch.sample import write_sample
 
     written = write_sample(out)
-    config_path = Path(config) if config else out / "postlaunch.toml"
+    config_path, note = _demo_config(out, config)
     ctx = load_context(config_path, db)
     db_path = Path(ctx.settings.db)
     backup = fresh_database(db_path)
     lines = [
         f"sample: {written['first_week']} to {written['last_week']}, {len(written['deployments'])} deployments in {out}"
     ]
+    if note:
+        lines.append(note)
     if backup:
         lines.append(f"kept the previous database as {backup}")
     failed = []
