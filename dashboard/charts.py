@@ -218,7 +218,10 @@ def trend_figure(
     _bands(fig, metric, warn, critical, scale, top * 2)
     change_markers(fig, changes, top * scale * 1.04)
     fig.update_xaxes(tickvals=x, ticktext=[w.split("-")[1] for w in rows["week"]])
-    fig.update_yaxes(range=[0, top * scale * 1.1])
+    # changes (week over week) go below zero: keep their negative values in view
+    lowest = pd.to_numeric(pd.Series(values), errors="coerce").min(skipna=True)
+    bottom = min(0.0, float(lowest)) if pd.notna(lowest) else 0.0
+    fig.update_yaxes(range=[bottom * scale * 1.1, top * scale * 1.1])
     return _layout(fig, title or metric, height, _axis_title(metric, currency), subtitle)
 
 

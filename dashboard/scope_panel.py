@@ -271,9 +271,10 @@ def _clusters_section(texts: list[str], max_clusters: int) -> None:
         f"{len(texts):,} requests{sample}; labelled ones show their label as `[label]`. A large, steady group is a "
         "use the owner can approve (add it to approved_use_cases with a description and examples) or stop."
     )
-    for group in groups:
+    for rank, group in enumerate(groups):
         terms = ", ".join(group["terms"]) or "(no common words)"
-        with st.expander(f"{terms} — {group['count']:,} requests ({_share(group['count'], len(texts))})"):
+        title = f"{terms} — {group['count']:,} requests ({_share(group['count'], len(texts))})"
+        with st.expander(title, expanded=rank < 3):  # the largest groups open: what people actually ask
             for example in group["examples"]:
                 st.markdown(f"- {example}")
             if not group["examples"]:

@@ -108,7 +108,9 @@ def out_of_scope_requests(
         WITH scoped AS (
             SELECT CASE WHEN use_case IS NOT NULL THEN use_case ELSE inferred_use_case END AS use_case,
                    CASE WHEN use_case IS NOT NULL THEN 'labelled' ELSE 'inferred' END AS source,
-                   request_text, team, requests, ts
+                   coalesce(request_text, CASE WHEN has_text THEN '(text dropped at ingest)'
+                                               ELSE '(no request text recorded)' END) AS request_text,
+                   team, requests, ts
             FROM usage_events
             WHERE deployment = $dep AND ts >= $start AND ts < $end
         )
