@@ -246,5 +246,7 @@ def test_trend_figure_keeps_negative_changes_in_view() -> None:
     frame = _trend("cost_wow_change", [0.05, -0.4, 1.5], warn=0.5, critical=1.0)
     low, high = charts.trend_figure(frame, "cost_wow_change").layout.yaxis.range
     assert low < -40 < 150 < high  # drawn in %: -40% and +150% both visible
-    low, _ = charts.trend_figure(_trend("error_rate", [0.01, 0.03], 0.02, 0.1), "error_rate").layout.yaxis.range
+    low, _ = charts.trend_figure(
+        _trend("error_rate", [0.01, 0.03], 0.02, 0.1), "error_rate"
+    ).layout.yaxis.range
     assert low == 0  # a share starts at zero
