@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from scipy import sparse
-from sklearn.cluster import KMeans
-from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics import silhouette_score
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 from ingest.scope.text import normalize
 
@@ -51,7 +51,11 @@ def cluster_texts(texts: Sequence[str | None], max_clusters: int = 8, seed: int 
     return sorted(clusters, key=lambda c: (-c.count, c.label_terms))
 
 
-def _vectorizer(min_df: int) -> TfidfVectorizer:
+def _vectorizer(min_df: int) -> Any:
+    # scikit-learn is imported here, not at module load: it costs ~1 s, and every command that imports
+    # ingest (the whole CLI) would pay it; only the Scope page clusters.
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
     return TfidfVectorizer(
         ngram_range=(1, 2),
         token_pattern=r"(?u)\b[^\W\d_][\w'-]*\b",  # words, not numbers or ids
@@ -95,6 +99,9 @@ def _cluster_nonempty(
 
 def _best_kmeans(matrix: sparse.csr_matrix, k_max: int, seed: int) -> np.ndarray:
     """k-means for k = 2..k_max; keep the labels with the best cosine silhouette on a seeded sample."""
+    from sklearn.cluster import KMeans
+    from sklearn.metrics import silhouette_score
+
     rng = np.random.default_rng(seed)
     n = matrix.shape[0]
     sample = np.sort(rng.choice(n, size=min(n, SILHOUETTE_SAMPLE), replace=False))

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from functools import cache
+from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import HashingVectorizer
 
 # `[EMAIL]`, `[PHONE]`, `[NATIONAL_ID]` ... as written by ingest/redact.py: noise for placement.
 REDACTION_TOKEN = re.compile(r"\[[A-Z][A-Z0-9_]*\]")
@@ -28,15 +29,23 @@ def normalize(text: object) -> str:
     return " ".join(cleaned.lower().split())[:MAX_CHARS]
 
 
-_WORDS = HashingVectorizer(
-    n_features=N_FEATURES,
-    ngram_range=(1, 2),
-    token_pattern=r"(?u)\b\w+\b",
-    alternate_sign=False,
-    norm=None,
-    lowercase=False,
-    dtype=np.float64,
-)
+@cache
+def _words() -> Any:
+    """Word 1-2-gram hashing; scikit-learn is imported on first use (it costs ~1 s, and every command
+    that imports ingest would otherwise pay it)."""
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        n_features=N_FEATURES,
+        ngram_range=(1, 2),
+        token_pattern=r"(?u)\b\w+\b",
+        alternate_sign=False,
+        norm=None,
+        lowercase=False,
+        dtype=np.float64,
+    )
+
+
 CHAR_NGRAMS = (3, 4, 5)
 _MULTIPLIER = np.uint64(1000003)
 _MIX = np.uint64(0x9E3779B97F4A7C15)
@@ -92,7 +101,7 @@ def _weighted(counts: sparse.csr_matrix, weight: float) -> sparse.csr_matrix:
 def vectorize(texts: Sequence[str | None]) -> sparse.csr_matrix:
     """Unit-norm rows (all-zero for a text with nothing left after normalization), shape (len(texts), 2*N_FEATURES)."""
     cleaned = [normalize(t) for t in texts]
-    words = _weighted(_WORDS.transform(cleaned).tocsr(), WORD_WEIGHT)
+    words = _weighted(_words().transform(cleaned).tocsr(), WORD_WEIGHT)
     chars = _weighted(char_counts(cleaned), 1.0 - WORD_WEIGHT)
     matrix: sparse.csr_matrix = sparse.hstack([words, chars], format="csr")
     return matrix
