@@ -21,6 +21,7 @@ from metrics.evidence import ChainStatus, canonical_record, record_hash, verify_
 from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError, UsageError
 from postlaunch.registry import WEEKDAYS
+from postlaunch.registry_log import record_registry_change
 
 __all__ = [
     "ACTIONS",
@@ -190,6 +191,8 @@ def record_decision(
         "decided_at": _utc(now or datetime.now(UTC)),
         "snapshot": json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"), default=str),
     }
+    # the registry the decision was taken under is on record too (a policy change record when it changed)
+    record_registry_change(conn, ctx.registry)
     return _append(conn, fields)
 
 

@@ -243,3 +243,15 @@ def test_two_decide_commands_at_once_form_one_chain(org: Org) -> None:
     with connect(org.db, read_only=True) as conn:
         status = verify_chain(conn)
     assert status.ok and status.records == 2
+
+
+def test_a_decision_under_a_changed_registry_records_the_policy_change(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert org.run(*DECIDE) == 0  # first state of the registry recorded
+    text = org.config.read_text().replace('risk_tier = "high"', 'risk_tier = "medium"', 1)
+    org.config.write_text(text)
+    assert org.run(*DECIDE) == 0
+    with connect(org.db, read_only=True) as conn:
+        rows = conn.execute("SELECT deployment, kind, summary, source FROM changes").fetchall()
+    assert rows == [("support-triage", "policy", 'registry: risk_tier "high" -> "medium"', "registry")]
