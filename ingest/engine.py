@@ -20,7 +20,7 @@ from ingest.mapping import Mapping, resolve
 from ingest.readers import FileProblem, Source
 from ingest.runs import FileResult, Sha256, Stages, failed, now, record_run
 from ingest.sqltext import Binder, quote_ident, run_sql
-from ingest.staged import LINE, RAW, REASON, Staged
+from ingest.staged import KEY, LINE, RAW, REASON, Staged
 from postlaunch import db
 from postlaunch.config import Context
 from postlaunch.errors import DatabaseBusyError, PostlaunchError, UsageError
@@ -76,7 +76,7 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
     _check_columns(kind, matched.exprs, source.header, mapping)
     plan = validate.build(
         kind, ctx, bind, source_sql=source.from_sql, exprs=matched.exprs, raw_sql=source.raw_sql,
-        reason_sql=source.reason_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
+        reason_sql=source.reason_sql, key_sql=source.key_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
     )  # fmt: skip
     stages("validating")
     run_sql(conn, "SET TimeZone = $tz", {"tz": ctx.settings.timezone})
@@ -192,7 +192,8 @@ def staged_source(conn: duckdb.DuckDBPyConnection, staged: Staged, tag: str) -> 
     exprs = [f"CAST({quote_ident(c)} AS VARCHAR)" for c in header]
     raw = quote_ident(RAW) if RAW in table.column_names else "NULL"
     reason = f"CAST({quote_ident(REASON)} AS VARCHAR)" if REASON in table.column_names else "NULL"
-    return Source(staged.format, quote_ident(name), header, exprs, raw, reason_sql=reason)
+    key = f"CAST({quote_ident(KEY)} AS VARCHAR)" if KEY in table.column_names else None
+    return Source(staged.format, quote_ident(name), header, exprs, raw, reason_sql=reason, key_sql=key)
 
 
 def load_staged(

@@ -39,6 +39,7 @@ class Source:
     exprs: list[str]  # VARCHAR SQL expression per header column
     raw_sql: str  # the row's text, for quarantine
     reason_sql: str = "NULL"  # a reader-level reason (invalid JSON line), NULL when fine
+    key_sql: str | None = None  # the source record's own identity (adapters' `__key`), else none
     rejects_table: str | None = None  # where DuckDB puts the rows its parser refused
     first_line: int = 1  # line of the first data row
     reject_reason: str | None = None  # one reason for every refused row (else from the parser's error)

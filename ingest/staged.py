@@ -1,6 +1,8 @@
 """Staged rows: what an adapter hands to the ingest engine. A pyarrow table of VARCHAR contract columns
 plus `__line` (int64), `__raw` (str) and optionally `__reason` (an adapter-level quarantine reason,
-NULL when the row is fine). The engine validates and loads it exactly like a native file.
+NULL when the row is fine) and `__key` (the source record's own identity, e.g. a hash of the whole
+FOCUS row, for sources without an id column: rows that differ only in columns the contract does not
+keep then stay distinct). The engine validates and loads it exactly like a native file.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import pyarrow as pa
 LINE = "__line"
 RAW = "__raw"
 REASON = "__reason"
+KEY = "__key"
 
 
 @dataclass
@@ -27,4 +30,4 @@ class Staged:
     notes: dict[str, Any] = field(default_factory=dict)
 
     def contract_columns(self) -> list[str]:
-        return [name for name in self.table.column_names if name not in (LINE, RAW, REASON)]
+        return [name for name in self.table.column_names if name not in (LINE, RAW, REASON, KEY)]

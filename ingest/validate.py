@@ -19,6 +19,7 @@ MAX_SHOWN = 80  # characters of a bad value quoted in a reason
 NULL_MARK = "\x1e"
 SEP = "\x1f"
 ID_PREFIX = "id" + SEP  # identity of a row with an id: md5 of ID_PREFIX || id
+KEY_PREFIX = "key" + SEP  # identity from an adapter's `__key`: md5 of KEY_PREFIX || key
 
 # Stored columns per kind beyond the declared ones, in the order of the target tables.
 OUTPUTS: dict[str, list[str]] = {
@@ -197,6 +198,7 @@ def build(
     exprs: dict[str, str],
     raw_sql: str,
     reason_sql: str,
+    key_sql: str | None = None,
     mapping: Mapping | None = None,
     source_label: str | None = None,
     numbered: bool = True,
@@ -204,6 +206,8 @@ def build(
     """The validation SELECT for `kind` over `source_sql` (which exposes `__line` and `exprs`' columns)."""
     b = _Builder(kind, ctx, bind, mapping)
     normalized = [f"{reason_sql} AS __pre"] + [b.normalized(c, exprs.get(c.name)) for c in kind.columns]
+    if key_sql is not None:
+        normalized.append(f"{key_sql} AS __key_src")
     typed = [t for c in kind.columns if (t := b.typed(c))]
     checked: list[str] = []
     errors: list[str] = []
@@ -246,6 +250,8 @@ def build(
         ident = f"CASE WHEN {q('v', kind.identity)} IS NOT NULL THEN md5_number({bind(ID_PREFIX)} || {q('v', kind.identity)}) ELSE content_hash END"
     else:
         ident = "content_hash"
+    if key_sql is not None:  # the source's own record identity wins over the content's
+        ident = f"CASE WHEN __key_src IS NOT NULL THEN md5_number({bind(KEY_PREFIX)} || __key_src) ELSE {ident} END"
     names = OUTPUTS[kind.name]
     sql = sql_file("validate.sql").format(
         normalized=",\n        ".join(normalized),

@@ -112,6 +112,31 @@ def test_focus_sample_with_registry_cost_match(tmp_path: Path) -> None:
     assert loaded_sum == pytest.approx(float(sum(Decimal(r["BilledCost"]) for r in claimed)), abs=1e-12)
 
 
+def test_focus_rows_differing_only_in_columns_not_kept_are_two_charges(tmp_path: Path) -> None:
+    ctx = make_ctx(tmp_path, **{"support-triage": {}, "hr-assistant": {}})
+    head = "BilledCost,BillingCurrency,ChargePeriodStart,ChargePeriodEnd,ChargeCategory,ServiceName,SkuId"
+    row = "12.50,USD,2026-11-02T00:00:00Z,2026-11-03T00:00:00Z,Usage,Amazon Bedrock,{sku}"
+    path = tmp_path / "bill.csv"
+    path.write_text(
+        "\n".join([head, row.format(sku="sku-a"), row.format(sku="sku-b"), row.format(sku="sku-a")])
+    )
+    options = {"deployment": "support-triage"}
+    (result,) = ingest_paths(ctx, "focus", [path], adapter_options=options)
+    # the two SKUs are two charges (same cost contract values); the repeated sku-a line is a duplicate
+    assert counts(result) == ("loaded", 3, 2, 1, 0)
+    assert query(ctx, "SELECT sum(amount) FROM cost_records") == [(25.0,)]
+    # the same bill attributed to another deployment is a conflict, never a second charge
+    (other,) = ingest_paths(ctx, "focus", [path], adapter_options={"deployment": "hr-assistant"})
+    assert counts(other) == (
+        "loaded",
+        3,
+        0,
+        1,
+        2,
+    )  # two conflicts; the repeated line is a duplicate of line 2
+    assert query(ctx, "SELECT sum(amount) FROM cost_records") == [(25.0,)]
+
+
 @pytest.mark.parametrize("path", EXAMPLES, ids=[p.name for p in EXAMPLES])
 def test_focus_12_examples(tmp_path: Path, path: Path) -> None:
     ctx = make_ctx(tmp_path)

@@ -102,6 +102,9 @@ def _canonical_table(conn: duckdb.DuckDBPyConnection, path: Path, fmt: str, cost
     select = [f"{text(cost_column)} AS cost_raw"]
     select += [f"{text(focus)} AS {alias}" for alias, focus in SOURCE_FIELDS.items()]
     select.append(f"{text('Tags')} AS tags")
+    # the whole source row's identity: two bill rows that differ only in columns the contract does not
+    # keep (SKU, quantity, ...) are two charges, not a duplicate
+    select.append("md5(CAST(row(*COLUMNS(*)) AS VARCHAR)) AS row_key")
     try:
         conn.execute(
             f"CREATE TEMP TABLE f_read AS SELECT {', '.join(select)} FROM {source}", {"path": str(path)}

@@ -71,6 +71,7 @@ WITH parsed AS MATERIALIZED (
 )
 SELECT
     line,
+    row_key,
     cost_raw,
     start_raw,
     end_raw,
@@ -174,7 +175,8 @@ SELECT
     currency,
     description,
     line AS __line,
-    CASE WHEN reason IS NOT NULL THEN  -- only quarantine shows it (a cost row never conflicts)
+    row_key AS __key,
+    CASE WHEN reason IS NOT NULL THEN  -- only quarantine shows it
         CAST(json_object($cost_column, cost_raw, 'BillingCurrency', currency_raw, 'ChargePeriodStart', start_raw,
                          'ChargePeriodEnd', end_raw, 'ChargeCategory', category_raw,
                          'ChargeDescription', charge_description, 'ServiceName', service_name,

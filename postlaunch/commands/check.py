@@ -85,9 +85,9 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             doc = {"week": args.week, "level": "unknown", "exit_code": 3, "error": reason, "deployments": []}
             print(json.dumps(doc, indent=2, ensure_ascii=False))
+            print(f"postlaunch check: {reason}", file=sys.stderr)  # stdout is the JSON document
         else:
             print(f"UNKNOWN postlaunch check: {reason}")
-        print(f"postlaunch check: {reason}", file=sys.stderr)
         return 3
     level = overall_level([str(r.get("level", "unknown")) for r in results])
     weeks = sorted({str(r["week"]) for r in results if r.get("week")})
