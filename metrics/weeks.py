@@ -25,7 +25,7 @@ def parse_week(week: str) -> date:
     """The Monday of ISO week `YYYY-Www`; a clear PostlaunchError for anything else."""
     match = _WEEK_RE.match(week.strip()) if isinstance(week, str) else None
     if not match:
-        raise PostlaunchError(f"week {week!r} is not an ISO week; expected YYYY-Www, e.g. 2026-W47")
+        raise PostlaunchError(f"week {week!r} is not an ISO week: expected YYYY-Www, e.g. 2026-W47")
     year, number = int(match.group(1)), int(match.group(2))
     try:
         return date.fromisocalendar(year, number, 1)

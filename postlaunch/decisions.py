@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
@@ -17,6 +16,7 @@ from typing import Any
 
 import duckdb
 
+from metrics import weeks
 from metrics.evidence import ChainStatus, canonical_record, record_hash, verify_chain
 from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError, UsageError
@@ -36,7 +36,6 @@ __all__ = [
 ]
 
 ACTIONS: tuple[str, ...] = ("expand", "continue", "limit", "pause", "stop")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _RETRIES = 8
 
 
@@ -67,14 +66,11 @@ class DecisionRecord:
 
 
 def parse_week(text: str) -> date:
-    """The Monday of ISO week `YYYY-Www`; a UsageError names the expected form otherwise."""
-    match = _WEEK.match(text.strip()) if isinstance(text, str) else None
-    if not match:
-        raise UsageError(f"week {text!r} is not an ISO week: expected YYYY-Www, e.g. 2026-W47")
+    """The Monday of ISO week `YYYY-Www` (metrics.weeks.parse_week); here a bad week is a usage error."""
     try:
-        return date.fromisocalendar(int(match[1]), int(match[2]), 1)
-    except ValueError:
-        raise UsageError(f"week {text!r} does not exist (year {match[1]} has no week {match[2]})") from None
+        return weeks.parse_week(text)
+    except PostlaunchError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def week_end(week: str) -> date:
