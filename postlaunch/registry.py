@@ -22,6 +22,8 @@ DataClass = Literal["public", "internal", "confidential", "restricted"]
 DATA_CLASS_RANK: dict[str, int] = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_EXAMPLES = 20
+# Registry keys whose ids name the vendor scope (OpenAI project, Anthropic workspace) of one deployment.
+VENDOR_SCOPE_KEYS = ("openai_projects", "anthropic_workspaces")
 
 
 class Threshold(BaseModel):
@@ -58,13 +60,17 @@ class Deployment(BaseModel):
     use_case_descriptions: dict[str, str] = Field(default_factory=dict)
     use_case_examples: dict[str, list[str]] = Field(default_factory=dict)
     otel_services: list[str] = Field(default_factory=list)
+    openai_projects: list[str] = Field(default_factory=list)
+    anthropic_workspaces: list[str] = Field(default_factory=list)
     cost_match: CostMatch = Field(default_factory=CostMatch)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
     scope_threshold: float | None = Field(
         default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
 
-    @field_validator("approved_use_cases", "approved_teams", "otel_services")
+    @field_validator(
+        "approved_use_cases", "approved_teams", "otel_services", "openai_projects", "anthropic_workspaces"
+    )
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
         seen: set[str] = set()
@@ -136,8 +142,14 @@ class Registry(BaseModel):
         return sorted(self.deployments)
 
     def canonical_json(self) -> str:
+        """The registry as stable JSON (its recorded state). Keys at their default are left out, so a key
+        that a later postlaunch adds does not change the state of a registry that does not use it (no
+        policy change is recorded just because postlaunch was upgraded)."""
         return json.dumps(
-            {k: v.model_dump(mode="json") for k, v in sorted(self.deployments.items())},
+            {
+                k: v.model_dump(mode="json", exclude_defaults=True)
+                for k, v in sorted(self.deployments.items())
+            },
             sort_keys=True,
             separators=(",", ":"),
         )
@@ -161,6 +173,23 @@ def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Regi
             deployments[dep_id] = Deployment(id=dep_id, **body)
         except ValidationError as exc:
             problems.append(format_validation_error(source, exc, prefix=f"deployments.{dep_id}."))
+    problems.extend(_shared_vendor_ids(deployments, source))
     if problems:
         raise ConfigError("invalid registry:\n" + "\n".join(problems))
     return Registry(deployments=deployments)
+
+
+def _shared_vendor_ids(deployments: dict[str, Deployment], source: str) -> list[str]:
+    """An OpenAI project or Anthropic workspace listed under two deployments: its rows would belong to both."""
+    problems: list[str] = []
+    for key in VENDOR_SCOPE_KEYS:
+        owner: dict[str, str] = {}
+        for dep_id, deployment in deployments.items():
+            for scope_id in getattr(deployment, key):
+                first = owner.setdefault(scope_id, dep_id)
+                if first != dep_id:
+                    problems.append(
+                        f"{source}: deployments.{dep_id}.{key}: {scope_id!r} is also listed under "
+                        f"deployments.{first}.{key} (an id belongs to one deployment)"
+                    )
+    return problems

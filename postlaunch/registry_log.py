@@ -11,13 +11,25 @@ import json
 from typing import Any
 
 import duckdb
+from pydantic import ValidationError
 
-from postlaunch.registry import Registry
+from postlaunch.registry import Deployment, Registry
 
 _IGNORED = {"id"}
 
 
+def _full(state: dict[str, Any]) -> dict[str, Any]:
+    """A deployment's recorded state (keys at their default left out) with the defaults filled back in,
+    so a summary says `max_data_class "internal" -> "confidential"`, not `null -> ...`."""
+    try:
+        return Deployment(**state).model_dump(mode="json")
+    except ValidationError:  # recorded by another version of postlaunch: compare as recorded
+        return state
+
+
 def _summarize(dep_id: str, old: dict[str, Any] | None, new: dict[str, Any] | None) -> str:
+    if old is not None and new is not None:
+        old, new = _full(old), _full(new)
     if old is None:
         return f"registry: deployment {dep_id} added (risk tier {new.get('risk_tier') if new else '?'})"
     if new is None:

@@ -109,7 +109,11 @@ def test_openai_usage_skips_results_that_are_not_model_requests(tmp_path: Path) 
     )
     rows = run("openai-usage", tmp_path, page)
     assert len(rows) == 1
-    assert run.notes == {"results": 2, "skipped_results": 1}  # type: ignore[attr-defined]
+    assert run.notes == {  # type: ignore[attr-defined]
+        "attribution": "--deployment support-triage",
+        "results": 2,
+        "skipped_results": 1,
+    }
 
 
 def test_openai_costs(tmp_path: Path) -> None:
@@ -258,6 +262,11 @@ def test_bad_bucket_start_is_quarantined(tmp_path: Path) -> None:
             "skipped_spans=2 (CHAIN=1, TOOL=1) unknown_users=1",
         ),
         ({"skipped_spans": 0, "unknown_users": 0, "requests_unknown": 4}, "requests_unknown=4"),
+        ({"unattributed_rows": 0, "unattributed_project_ids": {}}, "unattributed=0"),  # usage: no amount
+        (
+            {"unattributed_rows": 3, "unattributed_workspace_ids": {"wrkspc_b": 2, "<none>": 1}},
+            "unattributed=3 (workspace_id wrkspc_b=2 <none>=1)",
+        ),
         (
             {"date_order": "mdy", "unattributed_rows": 0, "unattributed_amount": 0.0},
             "unattributed=0 (amount 0.00) date_order=mdy",

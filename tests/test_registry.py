@@ -64,6 +64,17 @@ def test_a_valid_deployment_loads_with_defaults() -> None:
         ({"use_case_examples": {"ticket_classification": ["x"] * 21}}, "21 examples, at most 20"),
         ({"scope_threshold": 1.5}, "deployments.d1.scope_threshold"),
         ({"cost_match": {"ResourceID": ["x"]}}, "deployments.d1.cost_match.ResourceID: unknown key"),
+        (
+            {"openai_projects": ["proj_a", "proj_a"]},
+            "deployments.d1.openai_projects: 'proj_a' is listed twice",
+        ),
+        ({"openai_projects": [" "]}, "deployments.d1.openai_projects: an empty name is not allowed"),
+        ({"openai_projects": "proj_a"}, "deployments.d1.openai_projects"),
+        (
+            {"anthropic_workspaces": ["wrkspc_1", "wrkspc_1"]},
+            "deployments.d1.anthropic_workspaces: 'wrkspc_1' is listed twice",
+        ),
+        ({"anthropic_workspaces": [""]}, "deployments.d1.anthropic_workspaces: an empty name is not allowed"),
     ],
 )
 def test_bad_registry_entries_are_refused_naming_deployment_and_key(
@@ -73,6 +84,56 @@ def test_bad_registry_entries_are_refused_naming_deployment_and_key(
         parse_registry({"d1": base(**over)}, "reg.toml")
     assert fragment in str(err.value)
     assert "reg.toml" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    ("lists", "problems"),
+    [
+        ({"a": {"openai_projects": ["p1"]}, "b": {"openai_projects": ["p2"]}}, []),
+        # the same id for two vendors is no clash: the keys are separate namespaces
+        ({"a": {"openai_projects": ["x"]}, "b": {"anthropic_workspaces": ["x"]}}, []),
+        (
+            {"a": {"openai_projects": ["p1", "p2"]}, "b": {"openai_projects": ["p2"]}},
+            ["deployments.b.openai_projects: 'p2' is also listed under deployments.a.openai_projects"],
+        ),
+        (
+            {
+                "a": {"anthropic_workspaces": ["w1"]},
+                "b": {"anthropic_workspaces": ["w1"]},
+                "c": {"anthropic_workspaces": ["w1"]},
+            },
+            [
+                "deployments.b.anthropic_workspaces: 'w1' is also listed under deployments.a.anthropic_workspaces",
+                "deployments.c.anthropic_workspaces: 'w1' is also listed under deployments.a.anthropic_workspaces",
+            ],
+        ),
+    ],
+)
+def test_a_vendor_id_belongs_to_one_deployment(
+    lists: dict[str, dict[str, list[str]]], problems: list[str]
+) -> None:
+    raw = {dep_id: base(**keys) for dep_id, keys in lists.items()}
+    if not problems:
+        reg = parse_registry(raw)
+        for dep_id, keys in lists.items():
+            for key, ids in keys.items():
+                assert getattr(reg.get(dep_id), key) == ids
+        return
+    with pytest.raises(ConfigError) as err:
+        parse_registry(raw, "reg.toml")
+    lines = str(err.value).splitlines()[1:]
+    assert lines == [f"reg.toml: {p} (an id belongs to one deployment)" for p in problems]
+
+
+def test_keys_at_their_default_leave_the_recorded_state_as_before(tmp_path: Path) -> None:
+    plain = parse_registry({"d1": base()})
+    for key in ("openai_projects", "anthropic_workspaces", "otel_services", "max_data_class", "status"):
+        assert f'"{key}"' not in plain.canonical_json()  # a key a later version adds changes no state
+    assert plain.canonical_json() == parse_registry({"d1": base(status="active")}).canonical_json()
+    mapped = parse_registry({"d1": base(openai_projects=["proj_a"])})
+    with connect(tmp_path / "x.duckdb") as conn:
+        assert record_registry_change(conn, plain) == []
+        assert record_registry_change(conn, mapped) == ['d1: registry: openai_projects [] -> ["proj_a"]']
 
 
 def test_missing_required_keys_are_named() -> None:
@@ -107,3 +168,12 @@ def test_registry_change_is_recorded_as_policy_change(tmp_path: Path) -> None:
         in rows[0][2]
     )
     assert rows[1][0] == "d2" and "removed" in rows[1][2]
+
+
+def test_a_change_from_a_default_names_the_default(tmp_path: Path) -> None:
+    before = parse_registry({"d1": base()})
+    after = parse_registry({"d1": base(max_data_class="confidential")})
+    with connect(tmp_path / "x.duckdb") as conn:
+        record_registry_change(conn, before)
+        (summary,) = record_registry_change(conn, after)
+    assert summary == 'd1: registry: max_data_class "internal" -> "confidential"'

@@ -38,6 +38,8 @@ def _registry_tables() -> None:
                 ),
                 ("review day", dep.review_day),
                 ("OpenTelemetry services", ", ".join(dep.otel_services) or "—"),
+                ("OpenAI projects", ", ".join(dep.openai_projects) or "—"),
+                ("Anthropic workspaces", ", ".join(dep.anthropic_workspaces) or "—"),
                 (
                     "scope threshold",
                     "calibrated" if dep.scope_threshold is None else f"{dep.scope_threshold:.2f}",

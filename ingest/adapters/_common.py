@@ -24,6 +24,11 @@ from postlaunch.errors import PostlaunchError
 if TYPE_CHECKING:
     from postlaunch.config import Context
 
+# notes keys listing the vendor scope ids no deployment claims -> their label in the summary line
+UNATTRIBUTED_ID_NOTES = (
+    ("unattributed_project_ids", "project_id"),
+    ("unattributed_workspace_ids", "workspace_id"),
+)
 RAW_LIMIT = 2000  # characters of the source record kept with a row (quarantine shows it)
 
 
@@ -199,14 +204,24 @@ def to_staged(path: Path, adapter: str, converted: list[Converted]) -> list[Any]
 
 def notes_line(notes: dict[str, Any]) -> str:
     """The adapter notes worth a glance, as `key=value` words for a run's summary line
-    (`unattributed=977 (amount 20.52 USD) skipped_spans=1 (workflow=1)`); '' when there are none."""
+    (`unattributed=977 (amount 20.52 USD) skipped_spans=1 (workflow=1)`,
+    `unattributed=3 (amount 1.50 USD, project_id proj_b=2 <none>=1)`); '' when there are none."""
     words: list[str] = []
     if "unattributed_rows" in notes:
-        amount = f"{float(notes.get('unattributed_amount') or 0):,.2f} {notes.get('unattributed_currency', '')}".strip()
-        word = f"unattributed={notes['unattributed_rows']} (amount {amount}"
+        details: list[str] = []
+        if "unattributed_amount" in notes:
+            amount = (
+                f"{float(notes['unattributed_amount'] or 0):,.2f} {notes.get('unattributed_currency', '')}"
+            )
+            details.append(f"amount {amount.strip()}")
         if notes.get("unattributed_unpriced_rows"):
-            word += f", {notes['unattributed_unpriced_rows']} rows without amount or rate"
-        words.append(word + ")")
+            details.append(f"{notes['unattributed_unpriced_rows']} rows without amount or rate")
+        for key, label in UNATTRIBUTED_ID_NOTES:
+            if notes.get(key):
+                details.append(label + " " + " ".join(f"{k}={v}" for k, v in notes[key].items()))
+        words.append(
+            f"unattributed={notes['unattributed_rows']}" + (f" ({', '.join(details)})" if details else "")
+        )
     if notes.get("skipped_spans"):
         kinds = notes.get("skipped_span_kinds") or {}
         detail = " (" + ", ".join(f"{k}={v}" for k, v in kinds.items()) + ")" if kinds else ""

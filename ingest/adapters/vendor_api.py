@@ -1,6 +1,7 @@
 """The `openai-usage`, `openai-costs`, `anthropic-usage` and `anthropic-costs` adapters: the JSON the
 organization usage and cost APIs return (a page, a JSON list of pages, or JSON Lines of pages) ->
-one aggregated usage row per bucket and group, or one cost row per bucket and line item.
+one aggregated usage row per bucket and group, or one cost row per bucket and line item, for the
+deployment `--deployment` names or the registry maps the result's project/workspace to.
 See docs/formats.md#openai-and-anthropic-organization-apis.
 
 They only convert; validation, identities and loading belong to the ingest engine.
@@ -87,14 +88,50 @@ def iter_results(path: Path) -> tuple[str, Iterator[tuple[int, dict[str, Any], d
     return fmt, walk()
 
 
-def _required_deployment(path: Path, ctx: Context, options: dict[str, Any], adapter: str) -> str:
-    deployment = checked_deployment(ctx, options)
-    if deployment is None:
-        raise UsageError(
-            f"{adapter} exports name no deployment: give --deployment ID "
-            f"(known: {', '.join(ctx.registry.ids) or 'none'})"
-        )
-    return deployment
+UNATTRIBUTED_IDS_SHOWN = 10  # distinct unknown project/workspace ids kept in a run's notes
+NO_ID = "<none>"  # the notes' name for results that carry no project/workspace id
+
+
+class Unattributed:
+    """Results no deployment claims: counted (by their project/workspace id) and, for costs, summed in
+    the reporting currency; never staged."""
+
+    def __init__(self, id_field: str, ctx: Context) -> None:
+        self.id_field, self.settings = id_field, ctx.settings
+        self.rows = self.unpriced = 0
+        self.amount = Decimal(0)
+        self.ids: Counter[str] = Counter()
+
+    def add(self, row: Row, scope_id: str | None) -> None:
+        self.rows += 1
+        self.ids[scope_id or NO_ID] += 1
+        if "amount" not in row:
+            return
+        currency = row.get("currency")
+        rate = 1.0 if currency == self.settings.currency else self.settings.currency_rates.get(str(currency))
+        try:
+            amount = Decimal(str(row["amount"]))
+        except (InvalidOperation, ValueError):
+            amount = Decimal("NaN")
+        if rate is None or not amount.is_finite():
+            self.unpriced += 1
+        else:
+            self.amount += amount * Decimal(str(rate))
+
+    def notes(self, costs: bool) -> dict[str, Any]:
+        shown = dict(list(self.ids.items())[:UNATTRIBUTED_IDS_SHOWN])
+        out: dict[str, Any] = {"unattributed_rows": self.rows, f"unattributed_{self.id_field}s": shown}
+        if costs:
+            out["unattributed_amount"] = round(float(self.amount), 6)
+            out["unattributed_currency"] = self.settings.currency
+            if self.unpriced:
+                out["unattributed_unpriced_rows"] = self.unpriced
+        return out
+
+
+def _scope_id(result: dict[str, Any], id_field: str) -> str | None:
+    value = result.get(id_field)
+    return None if value in (None, "") else str(value)
 
 
 def _user(result: dict[str, Any], keys: tuple[str, ...], notes: Counter[str]) -> str:
@@ -247,7 +284,9 @@ def anthropic_cost_row(
 
 
 class VendorAdapter:
-    """One of the four API exports: a name, the kind it yields and its per-result conversion."""
+    """One of the four API exports: a name, the kind it yields, its per-result conversion, and the
+    result field (`project_id`, `workspace_id`) the registry key (`openai_projects`,
+    `anthropic_workspaces`) maps to deployments."""
 
     def __init__(
         self,
@@ -255,24 +294,66 @@ class VendorAdapter:
         kind: str,
         columns: tuple[str, ...],
         row: Callable[[int, dict[str, Any], dict[str, Any], str, Counter[str]], Row | None],
+        id_field: str,
+        registry_key: str,
     ) -> None:
         self.name, self.kind, self.columns, self.row = name, kind, columns, row
+        self.id_field, self.registry_key = id_field, registry_key
         self.kinds = (kind,)
 
+    def owners(self, ctx: Context, options: dict[str, Any]) -> tuple[str | None, dict[str, str]]:
+        """(--deployment, {}) when given, else (None, project/workspace id -> deployment) from the
+        registry; neither is refused, naming both ways to attribute."""
+        fixed = checked_deployment(ctx, options)
+        if fixed is not None:
+            return fixed, {}
+        owners = {
+            scope_id: dep_id
+            for dep_id, deployment in ctx.registry.deployments.items()
+            for scope_id in getattr(deployment, self.registry_key)
+        }
+        if not owners:
+            raise UsageError(
+                f"{self.name} exports name no deployment: give --deployment ID "
+                f"(known: {', '.join(ctx.registry.ids) or 'none'}), or list the export's {self.id_field} "
+                f"values under {self.registry_key} of a deployment in the registry"
+            )
+        return None, owners
+
     def convert(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Converted]:
-        deployment = _required_deployment(path, ctx, options, self.name)
+        fixed, owners = self.owners(ctx, options)
         fmt, results = iter_results(path)
         counts: Counter[str] = Counter()
-        rows = [r for o, b, res in results if (r := self.row(o, b, res, deployment, counts)) is not None]
-        notes: dict[str, Any] = {"results": len(rows) + counts["skipped_results"]}
+        unattributed = Unattributed(self.id_field, ctx)
+        rows: list[Row] = []
+        for ordinal, bucket, result in results:
+            scope_id = _scope_id(result, self.id_field)
+            deployment = fixed or owners.get(scope_id or "")
+            if deployment is not None:
+                if (row := self.row(ordinal, bucket, result, deployment, counts)) is not None:
+                    rows.append(row)
+                continue
+            scratch: Counter[str] = Counter()  # an unattributed row's unknown users etc. are not the run's
+            if (row := self.row(ordinal, bucket, result, "", scratch)) is None:
+                counts["skipped_results"] += scratch["skipped_results"]
+            else:
+                unattributed.add(row, scope_id)
+        notes: dict[str, Any] = {
+            "attribution": f"--deployment {fixed}" if fixed else f"registry {self.registry_key}",
+            "results": len(rows) + counts["skipped_results"] + unattributed.rows,
+        }
         notes.update({k: v for k, v in sorted(counts.items()) if v})
+        if fixed is None:
+            notes.update(unattributed.notes(costs=self.kind == "cost"))
         return [Converted(self.kind, fmt, build_table(self.columns, rows), notes)]
 
     def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Any]:
         return to_staged(path, self.name, self.convert(path, ctx, options))
 
 
-OPENAI_USAGE = VendorAdapter("openai-usage", "usage", USAGE_COLUMNS, openai_usage_row)
-OPENAI_COSTS = VendorAdapter("openai-costs", "cost", COST_COLUMNS, openai_cost_row)
-ANTHROPIC_USAGE = VendorAdapter("anthropic-usage", "usage", USAGE_COLUMNS, anthropic_usage_row)
-ANTHROPIC_COSTS = VendorAdapter("anthropic-costs", "cost", COST_COLUMNS, anthropic_cost_row)
+OPENAI = ("project_id", "openai_projects")
+ANTHROPIC = ("workspace_id", "anthropic_workspaces")
+OPENAI_USAGE = VendorAdapter("openai-usage", "usage", USAGE_COLUMNS, openai_usage_row, *OPENAI)
+OPENAI_COSTS = VendorAdapter("openai-costs", "cost", COST_COLUMNS, openai_cost_row, *OPENAI)
+ANTHROPIC_USAGE = VendorAdapter("anthropic-usage", "usage", USAGE_COLUMNS, anthropic_usage_row, *ANTHROPIC)
+ANTHROPIC_COSTS = VendorAdapter("anthropic-costs", "cost", COST_COLUMNS, anthropic_cost_row, *ANTHROPIC)

@@ -40,7 +40,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object per file")
     adapters = p.add_argument_group("adapter options")
     adapters.add_argument(
-        "--deployment", metavar="ID", help="deployment for rows the source does not attribute"
+        "--deployment",
+        metavar="ID",
+        help="deployment of every row (else the registry's otel_services, cost_match, openai_projects or "
+        "anthropic_workspaces attribute them)",
     )
     adapters.add_argument(
         "--deployment-tag", metavar="KEY", help="tag (FOCUS Tags, OTel attribute) naming the deployment"
