@@ -10,6 +10,8 @@ from typing import Any
 
 import numpy as np
 
+from ingest.kinds import KINDS
+
 # kind -> reason -> rows injected, whatever --weeks, --seed and --scale are.
 MESSY_ROWS: dict[str, dict[str, int]] = {
     "usage": {"unknown_deployment": 24, "bad_timestamp": 6, "negative_tokens": 1, "duplicate": 40},
@@ -35,24 +37,8 @@ LEGACY_TEXTS = [
     "Who do I ask for a new monitor?",
 ]
 
-# usage.csv columns, in order
-USAGE_COLUMNS = [
-    "timestamp",
-    "deployment",
-    "user_id",
-    "event_id",
-    "team",
-    "use_case",
-    "request_text",
-    "model",
-    "input_tokens",
-    "output_tokens",
-    "latency_ms",
-    "outcome",
-    "data_class",
-    "cost",
-    "requests",
-]
+# usage.csv columns, in the order the contract declares them (ingest/kinds.py)
+USAGE_COLUMNS = KINDS["usage"].names
 _I = {c: i for i, c in enumerate(USAGE_COLUMNS)}
 
 

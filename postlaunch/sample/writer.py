@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from ingest.kinds import KINDS
 from postlaunch.errors import UsageError
 from postlaunch.sample import events as events_mod
 from postlaunch.sample import feedback as feedback_mod
@@ -25,21 +26,8 @@ from postlaunch.sample.org import DEPLOYMENTS, registry_toml
 MIN_WEEKS, MAX_WEEKS = 6, 156
 MAX_SCALE = 20.0
 COST_COLUMNS = ["date", "deployment", "amount", "category", "currency", "description"]
-INCIDENT_COLUMNS = [
-    "incident_id",
-    "opened_at",
-    "deployment",
-    "severity",
-    "category",
-    "status",
-    "resolved_at",
-    "title",
-    "description",
-    "serious",
-    "aware_at",
-    "reported_at",
-]
-CHANGE_COLUMNS = ["timestamp", "deployment", "kind", "summary", "changed_by", "approved_by"]
+INCIDENT_COLUMNS = KINDS["incidents"].names  # as the contract declares them (ingest/kinds.py)
+CHANGE_COLUMNS = KINDS["changes"].names
 
 
 def _usage_rows(all_events: list[events_mod.Events]) -> list[list[str]]:
