@@ -21,7 +21,19 @@ SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 @cache
 def sql_text(name: str) -> str:
-    return (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8")
+    """metrics/sql/NAME.sql, with the token WEEK_INDEX (outside comments) replaced by the one week-index
+    expression of week_index.sql."""
+    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
+    return "\n".join(
+        line if line.lstrip().startswith("--") else line.replace("WEEK_INDEX", f"({_week_index()})")
+        for line in lines
+    )
+
+
+@cache
+def _week_index() -> str:
+    lines = (SQL_DIR / "week_index.sql").read_text(encoding="utf-8").splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
 
 
 def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:

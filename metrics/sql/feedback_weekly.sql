@@ -9,11 +9,7 @@ WITH shifted AS (
 ),
 fb AS (
     SELECT *,
-           s // 604800
-             + CASE WHEN s % 604800 >= 604800 - $max_delta
-                     AND s % 604800 >= 604800 - coalesce(
-                           list_extract($bound_delta::BIGINT[], list_position($bound_wk::BIGINT[], s // 604800 + 1)), 0)
-                    THEN 1 ELSE 0 END AS wk
+           WEEK_INDEX AS wk
     FROM shifted
 )
 SELECT deployment, wk,

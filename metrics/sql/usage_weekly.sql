@@ -4,7 +4,7 @@
 --   labelled = the row carried a use_case label
 -- Every count is a sum of `requests` (a row may stand for several requests); active_users is the
 -- distinct user_id count of the deployment-week, repeated on each of its rows.
--- Week index: see metrics.weeks.tz_params (local ISO week by integer arithmetic, DST-correct).
+-- Week index: the expression of metrics/sql/week_index.sql, spliced in by metrics.queries.sql_text.
 -- Parameters:
 --   $ids VARCHAR[], $teams VARCHAR[][], $max_rank INTEGER[]  registry, one entry per deployment read
 --   $off_min, $max_delta BIGINT; $bound_wk, $bound_delta BIGINT[]  week assignment (weeks.tz_params)
@@ -24,11 +24,7 @@ shifted AS (
 ),
 ev AS (
     SELECT *,
-           s // 604800
-             + CASE WHEN s % 604800 >= 604800 - $max_delta
-                     AND s % 604800 >= 604800 - coalesce(
-                           list_extract($bound_delta::BIGINT[], list_position($bound_wk::BIGINT[], s // 604800 + 1)), 0)
-                    THEN 1 ELSE 0 END AS wk
+           WEEK_INDEX AS wk
     FROM shifted
 ),
 mix AS (
