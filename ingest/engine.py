@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import sys
 import uuid
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -119,47 +121,36 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
     return counts, matched.extra
 
 
-def _run(ctx: Context, kind: Kind, file: str, make_source: Any, *, mapping: Mapping | None, strict: bool,
+def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, mapping: Mapping | None, strict: bool,
          progress: bool, sha: Sha256 | None, sha256: str | None = None, adapter: str | None = None,
          fmt: str | None = None, extra_columns: list[str] | None = None, notes: dict[str, Any] | None = None,
          source_label: str | None = None) -> FileResult:  # fmt: skip
     run_id = uuid.uuid4().hex
     started = now()
     stages = Stages(file, progress)
-    source: Source | None = None
+    sources: list[Source] = []  # the file as read, kept to clean up its temp files afterwards
+
+    def opened(conn: duckdb.DuckDBPyConnection, bind: Binder) -> Source:
+        sources.append(make_source(conn, bind))
+        return sources[0]
+
     try:
         with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
             _configure(conn, ctx, progress)
-            run_sql(conn, "BEGIN TRANSACTION")
-            try:
-                stages("reading")
-                bind = Binder()
-                source = make_source(conn, bind)
-                fmt = fmt or source.format
-                counts, extra = _load(conn, ctx, kind, source, file=file, mapping=mapping, strict=strict,
-                                      run_id=run_id, bind=bind, stages=stages, source_label=source_label)  # fmt: skip
-                extra = (extra_columns or []) + extra
-                reasons = store.sample_reasons(conn, run_id)
-                result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
-                                    counts.quarantined, "loaded", None, extra, reasons, run_id,
-                                    {**(notes or {}), **counts.notes})  # fmt: skip
-                digest = sha.result() if sha else sha256
-                record_run(conn, result, sha256=digest, adapter=adapter, fmt=fmt, started=started)
-                run_sql(conn, "COMMIT")
-            except BaseException:
-                run_sql(conn, "ROLLBACK")
-                raise
-            finally:
-                store.drop_temp(conn)
+            result = _write_file(conn, ctx, kind, opened, file=file, mapping=mapping, strict=strict,
+                                 run_id=run_id, started=started, stages=stages, source_label=source_label,
+                                 extra_columns=extra_columns or [], notes=notes or {},
+                                 digest=lambda: sha.result() if sha else sha256, adapter=adapter, fmt=fmt)  # fmt: skip
     except FileProblem as exc:
         stages.done()
         return failed(ctx, kind.name, file, str(exc), run_id=run_id, started=started,
-                       sha256=sha.result() if sha else sha256, adapter=adapter, fmt=fmt)  # fmt: skip
+                       sha256=sha.result() if sha else sha256, adapter=adapter,
+                       fmt=fmt or (sources[0].format if sources else None))  # fmt: skip
     except DatabaseBusyError as exc:  # nothing was written; recording the failure would wait again
         stages.done()
         return FileResult(file, kind.name, 0, 0, 0, 0, "failed", f"not loaded: {exc}", [], [], run_id)
     finally:
-        if source is not None:
+        for source in sources:
             source.cleanup()
     stages.done()
     return result
@@ -196,6 +187,10 @@ def staged_source(conn: duckdb.DuckDBPyConnection, staged: Staged, tag: str) -> 
     return Source(staged.format, quote_ident(name), header, exprs, raw, reason_sql=reason, key_sql=key)
 
 
+def _staged_reader(staged: Staged, tag: str) -> Callable[[duckdb.DuckDBPyConnection, Binder], Source]:
+    return lambda conn, _bind: staged_source(conn, staged, tag)
+
+
 def load_staged(
     conn: duckdb.DuckDBPyConnection, ctx: Context, staged: Staged, *, strict: bool = False
 ) -> FileResult:
@@ -206,29 +201,42 @@ def load_staged(
     if staged.kind not in KINDS:
         raise UsageError(f"adapter produced unknown kind {staged.kind!r}")
     kind = KINDS[staged.kind]
-    run_id, started = uuid.uuid4().hex, now()
     tag = uuid.uuid4().hex[:8]
     _configure(conn, ctx)
+    try:
+        return _write_file(conn, ctx, kind, _staged_reader(staged, tag), file=staged.file,
+                           mapping=None, strict=strict, run_id=uuid.uuid4().hex, started=now(),
+                           stages=Stages(staged.file, False), source_label=staged.adapter,
+                           extra_columns=staged.extra_columns, notes=staged.notes,
+                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
+    finally:
+        conn.unregister(f"__pl_staged_{tag}")
+
+
+def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
+                make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, file: str,
+                mapping: Mapping | None, strict: bool, run_id: str, started: datetime, stages: Stages,
+                source_label: str | None, extra_columns: list[str], notes: dict[str, Any],
+                digest: Callable[[], str | None], adapter: str | None, fmt: str | None) -> FileResult:  # fmt: skip
+    """Read, validate and write one file's rows with its run record, in one transaction on `conn`:
+    everything or nothing (a FileProblem or any error rolls back)."""
     run_sql(conn, "BEGIN TRANSACTION")
     try:
+        stages("reading")
         bind = Binder()
-        source = staged_source(conn, staged, tag)
-        counts, extra = _load(conn, ctx, kind, source, file=staged.file, mapping=None, strict=strict,
-                              run_id=run_id, bind=bind, stages=Stages(staged.file, False),
-                              source_label=staged.adapter)  # fmt: skip
-        result = FileResult(staged.file, kind.name, counts.rows, counts.loaded, counts.duplicates,
-                            counts.quarantined, "loaded", None, staged.extra_columns + extra,
-                            store.sample_reasons(conn, run_id), run_id, {**staged.notes, **counts.notes})  # fmt: skip
-        record_run(
-            conn, result, sha256=staged.sha256, adapter=staged.adapter, fmt=staged.format, started=started
-        )
+        source = make_source(conn, bind)
+        counts, extra = _load(conn, ctx, kind, source, file=file, mapping=mapping, strict=strict,
+                              run_id=run_id, bind=bind, stages=stages, source_label=source_label)  # fmt: skip
+        result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
+                            counts.quarantined, "loaded", None, extra_columns + extra,
+                            store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
+        record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started)
         run_sql(conn, "COMMIT")
     except BaseException:
         run_sql(conn, "ROLLBACK")
         raise
     finally:
         store.drop_temp(conn)
-        conn.unregister(f"__pl_staged_{tag}")
     return result
 
 
@@ -249,7 +257,7 @@ def _adapter_files(ctx: Context, name: str, adapter: Any, path: Path, options: d
                 ctx,
                 KINDS[staged.kind],
                 staged.file,
-                lambda conn, bind, s=staged, t=tag: staged_source(conn, s, t),
+                _staged_reader(staged, tag),
                 mapping=None,
                 strict=strict,
                 progress=progress,
