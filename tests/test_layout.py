@@ -58,3 +58,16 @@ def test_wrong_arguments_exit_2_with_a_message(argv: list[str], fragment: str) -
     assert result.returncode == 2
     assert fragment in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
+    # `postlaunch sample ... | head -1` where the reader is already gone: no "unexpected error", no traceback
+    code = (
+        "import os, sys; r, w = os.pipe(); os.close(r); os.dup2(w, 1); "
+        "from postlaunch.cli import main; "
+        f"sys.exit(main(['sample', '--out', {str(tmp_path / 's')!r}, '--weeks', '6', '--scale', '0.05']))"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.returncode == 141, result.stderr
+    assert "Traceback" not in result.stderr and "unexpected error" not in result.stderr
+    assert "Exception ignored" not in result.stderr
