@@ -96,7 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         env["POSTLAUNCH_CONFIG"] = str(Path(config).resolve())
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    cmd = [sys.executable, "-m", "postlaunch.cli", "dashboard", "--port", str(port)]
+    cmd = [sys.executable, "-m", "cli.main", "dashboard", "--port", str(port)]
     server = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_healthy(base)

@@ -124,7 +124,7 @@ def main() -> int:
         load = os.getloadavg()[0]
 
         env = {k: v for k, v in os.environ.items() if not k.upper().startswith("POSTLAUNCH_")}
-        cli = "import sys, postlaunch.cli as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
+        cli = "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
         bare_runs, ingest_runs = [], []
         for i in range(max(1, args.repeat)):
             bare_db, ingest_db = work / f"bare{i}.duckdb", work / f"ingest{i}.duckdb"

@@ -25,7 +25,7 @@ from sklearn.metrics import roc_auc_score
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from ingest.scope import ScopeModel  # noqa: E402
+from scopetext import ScopeModel  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "banking77" / "banking77_train.csv"
 SEED = 0

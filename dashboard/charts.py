@@ -11,8 +11,9 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from dashboard import fmt
-from metrics.catalog import BY_NAME
+from postlaunch import fmt
+from postlaunch.catalog import BY_NAME
+from report import layout
 
 WARN_FILL = "rgba(239, 143, 0, 0.13)"
 CRIT_FILL = "rgba(198, 40, 40, 0.12)"
@@ -31,21 +32,6 @@ def week_mid(week: str) -> datetime:
 def _is_share(metric: str) -> bool:
     spec = BY_NAME.get(metric)
     return spec is not None and spec.kind == "proportion"
-
-
-def _y_scale(metric: str) -> float:
-    return 100.0 if _is_share(metric) or metric == "budget_burn" or metric.endswith("_wow_change") else 1.0
-
-
-def _axis_title(metric: str, currency: str) -> str:
-    spec = BY_NAME.get(metric)
-    if spec is None:
-        return metric
-    if _y_scale(metric) == 100.0:
-        return "%"
-    if spec.kind == "money":
-        return currency
-    return spec.unit
 
 
 def _bands(
@@ -154,7 +140,7 @@ def trend_figure(
     """One metric over weeks (rows of `metrics.api.trend` for it): line and points coloured by status,
     95% interval bars for proportions, warn/critical bands, change markers."""
     rows = frame[frame["metric"] == metric].sort_values("week") if len(frame) else frame
-    scale = _y_scale(metric)
+    scale = layout.y_scale(metric)
     fig = go.Figure()
     if len(rows) == 0:
         fig.add_annotation(
@@ -183,7 +169,7 @@ def trend_figure(
         f"<b>{w}</b><br>{metric} {fmt.value(metric, v, currency)}"
         + (f"<br>n={int(k):,}" if not fmt.missing(k) else "")
         + (f"<br>{fmt.interval([lo, hi], metric)}" if error_y is not None else "")
-        + f"<br>status: {fmt.STATUS_LABEL.get(s, s)}"
+        + f"<br>status: {layout.STATUS_LABEL.get(s, s)}"
         for w, v, k, s, lo, hi in zip(
             rows["week"],
             values,
@@ -203,7 +189,7 @@ def trend_figure(
             line={"color": LINE, "width": 2},
             marker={
                 "size": 9,
-                "color": [fmt.STATUS_COLOR.get(s, "#8c8c8c") for s in statuses],
+                "color": [layout.STATUS_COLOR.get(s, "#8c8c8c") for s in statuses],
                 "line": {"color": "white", "width": 1},
             },
             error_y=error_y,
@@ -214,7 +200,9 @@ def trend_figure(
     )
     warn = _last_number(rows, "warn")
     critical = _last_number(rows, "critical")
-    top = _top(values, rows["ci_high"] if error_y is not None else None, warn, critical)
+    highs = pd.to_numeric(rows["ci_high"], errors="coerce") if error_y is not None else values
+    data_top = pd.concat([values, highs]).max(skipna=True)
+    top = layout.axis_top(None if pd.isna(data_top) else float(data_top), warn, critical)
     _bands(fig, metric, warn, critical, scale, top * 2)
     change_markers(fig, changes, top * scale * 1.04)
     fig.update_xaxes(tickvals=x, ticktext=[w.split("-")[1] for w in rows["week"]])
@@ -222,24 +210,7 @@ def trend_figure(
     lowest = pd.to_numeric(pd.Series(values), errors="coerce").min(skipna=True)
     bottom = min(0.0, float(lowest)) if pd.notna(lowest) else 0.0
     fig.update_yaxes(range=[bottom * scale * 1.1, top * scale * 1.1])
-    return _layout(fig, title or metric, height, _axis_title(metric, currency), subtitle)
-
-
-def _top(values: pd.Series, ci_high: pd.Series | None, warn: float | None, critical: float | None) -> float:
-    """The y-axis top: the data (and intervals) and the warn line always; the critical line only when it
-    is near (within 1.5x), so a metric far below its thresholds is not squashed to the floor."""
-    data_top = float(
-        pd.concat([values, pd.to_numeric(ci_high, errors="coerce")] if ci_high is not None else [values]).max(
-            skipna=True
-        )
-        or 0.0
-    )
-    if fmt.missing(data_top):
-        data_top = 0.0
-    top = max(data_top, warn or 0.0)
-    if critical is not None and critical <= max(top, 1e-9) * 1.5:
-        top = max(top, critical)
-    return top if top > 0 else 1.0
+    return _layout(fig, title or metric, height, layout.axis_title(metric, currency), subtitle)
 
 
 def _last_number(rows: pd.DataFrame, column: str) -> float | None:
@@ -268,24 +239,3 @@ def _layout(fig: go.Figure, title: str, height: int, y_title: str, subtitle: str
     fig.update_yaxes(title_text=y_title, gridcolor="#eeeeee", zeroline=False, rangemode="tozero")
     fig.update_xaxes(gridcolor="#f4f4f4")
     return fig
-
-
-def mix_figure(
-    frame: pd.DataFrame,
-    x: str,
-    y: str,
-    color: str,
-    title: str,
-    height: int = 300,
-    colors: dict[str, str] | None = None,
-) -> go.Figure:
-    """Stacked weekly bars, e.g. events by how their use case is known; `colors` fixes the order
-    (bottom first) and colour of the stacks."""
-    fig = go.Figure()
-    names = list(colors) if colors else sorted(frame[color].unique())
-    for name in names:
-        part = frame[frame[color] == name]
-        marker = {"color": colors[name]} if colors else None
-        fig.add_trace(go.Bar(x=part[x], y=part[y], name=str(name), marker=marker))
-    fig.update_layout(barmode="stack", legend={"orientation": "h", "y": -0.2})
-    return _layout(fig, title, height, y)

@@ -6,14 +6,18 @@ ingest or decision is seen on the next run. It computes nothing itself and never
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
 from dashboard import state
 from metrics import api, evidence, pages
+from metrics.model import PortfolioRow, Review
 from postlaunch.config import Context
+from report.pack import build_pack as pack_html
 
 _cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
 
@@ -47,23 +51,24 @@ def weeks(deployment: str | None = None) -> list[str]:
 
 
 @_cached
-def _review(key: state.DbKey, deployment: str, week: str | None) -> dict[str, Any]:
+def _review(key: state.DbKey, deployment: str, week: str | None) -> Review:
     return _run(key, api.build_review, deployment, week)  # type: ignore[no-any-return]
 
 
-def review(deployment: str, week: str | None) -> dict[str, Any]:
-    """The weekly review (DESIGN §9 JSON) of one deployment."""
+def review(deployment: str, week: str | None) -> Review:
+    """The weekly review (DESIGN §9) of one deployment."""
     return _review(_key(), deployment, week)
 
 
 @_cached
-def _portfolio(key: state.DbKey, week: str | None) -> list[dict[str, Any]]:
-    return _run(key, lambda conn, ctx: api.portfolio(conn, ctx, week=week))  # type: ignore[no-any-return]
+def _portfolio(key: state.DbKey, week: str | None, today: date) -> list[PortfolioRow]:
+    return _run(key, lambda conn, ctx: api.portfolio(conn, ctx, week=week, today=today))  # type: ignore[no-any-return]
 
 
-def portfolio(week: str | None) -> list[dict[str, Any]]:
-    """One row per deployment, worst first."""
-    return _portfolio(_key(), week)
+def portfolio(week: str | None) -> list[PortfolioRow]:
+    """One row per deployment, worst first (reviews overdue as of today)."""
+    today = datetime.now(ZoneInfo(ctx().settings.timezone)).date()
+    return _portfolio(_key(), week, today)
 
 
 @_cached
@@ -168,8 +173,6 @@ def clear() -> None:
 
 def build_pack(ctx: Context, deployment: str, week: str) -> str:
     """The review pack exactly as `postlaunch review --format html` builds it (own connection)."""
-    from dashboard.pack import build_pack as pack_html
-
     with state.connection(ctx) as conn:
         return pack_html(conn, ctx, api.build_review(conn, ctx, deployment, week))
 

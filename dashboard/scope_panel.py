@@ -71,8 +71,8 @@ def _borderline(
 
 @_cached
 def clusters(texts: tuple[str, ...], max_clusters: int) -> list[dict[str, Any]]:
-    """Clusters of `texts` (ingest.scope.cluster_texts), as plain dicts; cached on the texts themselves."""
-    from ingest.scope import cluster_texts
+    """Clusters of `texts` (scopetext.cluster_texts), as plain dicts; cached on the texts themselves."""
+    from scopetext import cluster_texts
 
     return [
         {"terms": list(c.label_terms), "count": int(c.count), "examples": list(c.examples[:3])}

@@ -6,7 +6,6 @@ page. It holds no SQL and no metric logic; reads go through `dashboard.data`.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,6 +15,7 @@ import streamlit as st
 
 from metrics import pages
 from postlaunch import db as pdb
+from postlaunch import fmt, settings
 from postlaunch.config import Context, load_context
 from postlaunch.errors import ConfigError, DatabaseBusyError, PostlaunchError
 
@@ -54,22 +54,15 @@ def _file_version(path: Path) -> tuple[int, int]:
     return (stat.st_mtime_ns, stat.st_size)
 
 
-def _env() -> tuple[tuple[str, str], ...]:
-    return tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith("POSTLAUNCH_")))
-
-
 @st.cache_resource(show_spinner=False, max_entries=8)
 def _load_context(env: tuple[tuple[str, str], ...], config_version: tuple[int, int]) -> Context:
     return load_context()
 
 
-def _config_path() -> Path:
-    return Path(os.environ.get("POSTLAUNCH_CONFIG", "postlaunch.toml"))
-
-
 def context() -> Context:
-    """Settings and registry as the environment names them (POSTLAUNCH_CONFIG, POSTLAUNCH_DB)."""
-    return _load_context(_env(), _file_version(_config_path()))
+    """Settings and registry as the environment names them (POSTLAUNCH_CONFIG, POSTLAUNCH_DB), loaded
+    again when the environment or the config file changes."""
+    return _load_context(settings.environment(), _file_version(settings.config_path()))
 
 
 def db_key(ctx: Context | None = None) -> DbKey:
@@ -79,7 +72,7 @@ def db_key(ctx: Context | None = None) -> DbKey:
     return DbKey(
         db=str(path.resolve()),
         config=str(Path(ctx.settings.config).resolve()),
-        env=_env(),
+        env=settings.environment(),
         db_version=(*_file_version(path), *_file_version(wal)),
         config_version=_file_version(Path(ctx.settings.config)),
     )
@@ -176,8 +169,6 @@ def deployment_picker(ctx: Context) -> str | None:
 
 def week_picker(weeks: list[str]) -> str | None:
     """Weeks newest first; the default is the latest week with usage data."""
-    from dashboard import fmt
-
     chosen = picker(
         WEEK_KEY,
         "Week",

@@ -1,5 +1,5 @@
-"""Colour for tables: cell backgrounds by status, alert level or recommended action (pandas Styler,
-which st.dataframe draws), so the colour needs no emoji font. Presentation only; no data access."""
+"""Colour for tables and badges: cell backgrounds by status, alert level or recommended action (pandas
+Styler, which st.dataframe draws), so the colour needs no emoji font. Presentation only; no data access."""
 
 from __future__ import annotations
 
@@ -8,20 +8,28 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from dashboard import fmt
+from report.layout import ACTION_COLOR
+
+# Streamlit Markdown badges of the metric statuses (no emoji font needed).
+STATUS_BADGE: dict[str, str] = {
+    "critical": ":red-badge[critical]",
+    "warn": ":orange-badge[warn]",
+    "watch": ":yellow-badge[watch]",
+    "insufficient_data": ":gray-badge[too few data]",
+    "ok": ":green-badge[ok]",
+    "no_threshold": "",
+}
 
 # Soft backgrounds that keep black text readable; strong ones for the single "status" cell.
 SOFT = {
     "critical": "#fbd9d6",
     "warn": "#fde7c4",
-    "warning": "#fde7c4",
     "watch": "#fdf3c4",
     "ok": "#dcefdc",
 }
 STRONG = {
     "critical": ("#c62828", "white"),
     "warn": ("#ef8f00", "white"),
-    "warning": ("#ef8f00", "white"),
     "watch": ("#f2c200", "black"),
     "ok": ("#2e7d32", "white"),
     "unknown": ("#9e9e9e", "white"),
@@ -31,7 +39,7 @@ STRONG = {
 
 def strong(key: Any) -> str:
     colours = STRONG.get(str(key).lower()) or (
-        (fmt.ACTION_COLOR[str(key).lower()], "white") if str(key).lower() in fmt.ACTION_COLOR else None
+        (ACTION_COLOR[str(key).lower()], "white") if str(key).lower() in ACTION_COLOR else None
     )
     if colours is None:
         return ""

@@ -9,8 +9,9 @@ from collections.abc import Callable
 import pandas as pd
 import streamlit as st
 
-from dashboard import charts, data, fmt, state, tables, widgets
-from metrics.catalog import BY_NAME
+from dashboard import charts, data, state, tables, widgets
+from postlaunch import fmt
+from postlaunch.catalog import BY_NAME
 
 
 def header(title: str, blurb: str) -> tuple[str, str, str] | None:

@@ -4,29 +4,27 @@ picker of the trend pages. Writes go through `dashboard.actions` (the commands' 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import streamlit as st
 
-from dashboard import actions, data, fmt, state
+from dashboard import data, state, writes
+from metrics.model import Review
+from postlaunch.catalog import ACTIONS
+from postlaunch.config import Context
+from postlaunch.decisions import default_next_review
 from postlaunch.errors import PostlaunchError
 
 
-def _default_next_review(review: dict[str, Any]) -> date | None:
-    from postlaunch.decisions import default_next_review
-
-    info = review.get("deployment_info") or {}
-    try:
-        return default_next_review(review["week"], str(info.get("review_day") or "monday"))
-    except (PostlaunchError, ValueError, KeyError):
-        return None
+def next_review_default(ctx: Context, review: Review) -> date:
+    """The deployment's review day (from the registry) one week after the meeting on `review`'s week."""
+    return default_next_review(review.week, ctx.registry.get(review.deployment).review_day)
 
 
-def decision_form(review: dict[str, Any]) -> None:
+def decision_form(review: Review) -> None:
     """Record the owner's decision for the review's deployment and week (the `postlaunch decide` path)."""
-    deployment, week = review["deployment"], review["week"]
-    info = review.get("deployment_info") or {}
-    recommended = str((review.get("recommendation") or {}).get("action", "continue"))
+    deployment, week = review.deployment, review.week
+    info = review.deployment_info
+    recommended = review.action or "continue"
     st.subheader("Decision")
     st.caption(
         f"Recorded in the append-only, hash-chained decision log with this week's review as it stands. "
@@ -38,8 +36,8 @@ def decision_form(review: dict[str, Any]) -> None:
     with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
         decision = st.segmented_control(
             "Decision",
-            list(fmt.ACTIONS),
-            default=recommended if recommended in fmt.ACTIONS else "continue",
+            list(ACTIONS),
+            default=recommended,
             key=f"decision-{deployment}-{week}",
         )
         rationale = st.text_area(
@@ -48,9 +46,7 @@ def decision_form(review: dict[str, Any]) -> None:
             key=f"rationale-{deployment}-{week}",
         )
         c1, c2 = st.columns(2)
-        decided_by = c1.text_input(
-            "Decided by", value=str(info.get("owner") or ""), key=f"by-{deployment}-{week}"
-        )
+        decided_by = c1.text_input("Decided by", value=info.owner, key=f"by-{deployment}-{week}")
         attendees = c2.text_input(
             "Attendees", placeholder="comma-separated names", key=f"attendees-{deployment}-{week}"
         )
@@ -60,7 +56,7 @@ def decision_form(review: dict[str, Any]) -> None:
         )
         next_review = c4.date_input(
             "Next review",
-            value=_default_next_review(review),
+            value=next_review_default(data.ctx(), review),
             key=f"next-{deployment}-{week}",
             format="YYYY-MM-DD",
         )
@@ -76,7 +72,7 @@ def decision_form(review: dict[str, Any]) -> None:
         )
         return
     try:
-        record = actions.record_decision(
+        record = writes.record_decision(
             deployment,
             week,
             str(decision),
@@ -99,9 +95,9 @@ def decision_form(review: dict[str, Any]) -> None:
     st.rerun()
 
 
-def pack_download(review: dict[str, Any]) -> None:
+def pack_download(review: Review) -> None:
     """The review pack: the same HTML as `postlaunch review --format html`, built when clicked."""
-    deployment, week = review["deployment"], review["week"]
+    deployment, week = review.deployment, review.week
     st.download_button(
         "Download review pack (HTML)",
         icon=":material/download:",

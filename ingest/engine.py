@@ -17,18 +17,19 @@ import duckdb
 import pyarrow as pa
 
 from ingest import readers, redact, store, validate
+from ingest.adapters import ADAPTERS
 from ingest.kinds import KINDS, Kind, missing_required
 from ingest.mapping import Mapping, resolve
 from ingest.readers import FileProblem, Source
 from ingest.runs import FileResult, Sha256, Stages, failed, now, record_run
 from ingest.sqltext import Binder, quote_ident, run_sql
-from ingest.staged import KEY, LINE, RAW, REASON, Staged
+from ingest.staged import KEY, LINE, RAW, REASON, Adapter, Staged
 from postlaunch import db
 from postlaunch.config import Context
 from postlaunch.errors import DatabaseBusyError, PostlaunchError, UsageError
+from postlaunch.registry_log import record_registry_change
 
 __all__ = ["FileResult", "ingest_file", "ingest_paths", "load_staged", "known_kinds"]
-from postlaunch.registry_log import record_registry_change
 
 
 def _configure(conn: duckdb.DuckDBPyConnection, ctx: Context, progress: bool = False) -> None:
@@ -240,7 +241,7 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
     return result
 
 
-def _adapter_files(ctx: Context, name: str, adapter: Any, path: Path, options: dict[str, Any], strict: bool,
+def _adapter_files(ctx: Context, name: str, adapter: Adapter, path: Path, options: dict[str, Any], strict: bool,
                    progress: bool) -> list[FileResult]:  # fmt: skip
     file, started = str(path), now()
     try:
@@ -274,8 +275,6 @@ def _adapter_files(ctx: Context, name: str, adapter: Any, path: Path, options: d
 
 
 def known_kinds() -> str:
-    from ingest.adapters import ADAPTERS
-
     adapters = ", ".join(sorted(ADAPTERS)) or "none installed"
     return f"kinds: {', '.join(KINDS)}; adapters: {adapters}"
 
@@ -288,8 +287,6 @@ def ingest_paths(ctx: Context, kind_or_adapter: str, paths: list[Path], *, mappi
     Bad arguments (unknown kind, a mapping naming no column of the kind) raise UsageError before any
     file is touched; a bad file yields a failed FileResult and the others still proceed.
     """
-    from ingest.adapters import ADAPTERS
-
     if kind_or_adapter not in KINDS and kind_or_adapter not in ADAPTERS:
         raise UsageError(f"unknown kind {kind_or_adapter!r}; {known_kinds()}")
     if not paths:

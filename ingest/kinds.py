@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from postlaunch.rules import DATA_CLASSES
+
 ColType = Literal[
     "timestamp",  # ISO 8601 or Unix epoch seconds/milliseconds -> naive UTC TIMESTAMP
     "date",  # YYYY-MM-DD -> DATE
@@ -66,7 +68,6 @@ class Kind:
 
 
 OUTCOMES = ("ok", "error", "refused", "escalated")
-DATA_CLASSES = ("public", "internal", "confidential", "restricted")
 COST_CATEGORIES = ("usage", "subscription", "support", "rework", "other")
 FEEDBACK_SOURCES = ("user", "reviewer", "customer")
 SEVERITIES = ("low", "medium", "high", "critical")

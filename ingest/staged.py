@@ -7,10 +7,14 @@ keep then stay distinct). The engine validates and loads it exactly like a nativ
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, Protocol
 
 import pyarrow as pa
+
+from postlaunch.config import Context
 
 LINE = "__line"
 RAW = "__raw"
@@ -31,3 +35,17 @@ class Staged:
 
     def contract_columns(self) -> list[str]:
         return [name for name in self.table.column_names if name not in (LINE, RAW, REASON, KEY)]
+
+
+class Adapter(Protocol):
+    """What the ingest engine needs of an adapter: its name on the command line, the contract kinds it
+    writes, and `read`, which turns one file into staged rows of those kinds (raising AdapterError for a
+    file it cannot read at all, naming the place and the value)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def kinds(self) -> Sequence[str]: ...
+
+    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Staged]: ...

@@ -1,71 +1,38 @@
 """Alerts (DESIGN §6): one per metric whose status is warn or critical, with its streak and a message
-that says what, how much, against what and since when. Also the number formats used in messages.
+that says what, how much, against what and since when (figures in `postlaunch.fmt.plain`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from metrics.catalog import BY_NAME
 from metrics.model import Alert, MetricResult
-
-
-def ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def _decimal(x: float) -> str:
-    """Two decimals, or two significant digits for small non-zero values (0.005 stays 0.005)."""
-    if x == 0 or abs(x) >= 0.1:
-        return f"{x:,.2f}"
-    text = f"{x:.2g}"
-    if "e" in text:
-        text = f"{x:.{2 - int(f'{x:e}'.split('e')[1]) - 1}f}"
-    return text
-
-
-def format_value(metric: str, value: float | int | None, currency: str = "USD") -> str:
-    """A metric value as a person reads it: counts as integers, money with currency, the rest decimal."""
-    if value is None:
-        return "n/a"
-    m = BY_NAME[metric]
-    if m.kind == "count":
-        return f"{int(round(value)):,}"
-    if m.kind == "money":
-        return f"{currency} {value:,.2f}"
-    if m.name == "mean_days_to_resolve":
-        return f"{value:,.1f} days"
-    return _decimal(float(value))
-
-
-def relation(metric: str) -> str:
-    m = BY_NAME[metric]
-    if m.direction == "above":
-        return "at or above" if m.kind == "count" else "above"
-    return "at or below" if m.kind == "count" else "below"
+from postlaunch.catalog import BY_NAME, AlertLevel
+from postlaunch.fmt import ordinal, plain, relation
 
 
 def alert_message(
-    result: MetricResult, level: str, threshold: float | None, weeks_in_a_row: int, currency: str = "USD"
+    result: MetricResult,
+    level: AlertLevel,
+    threshold: float | None,
+    weeks_in_a_row: int,
+    currency: str = "USD",
 ) -> str:
     name = result.name
     parts = []
     if result.n is not None and BY_NAME[name].kind in ("proportion", "mean", "distance"):
         parts.append(f"n={result.n:,}")
     if result.ci is not None:
-        parts.append(
-            f"95% CI {format_value(name, result.ci[0], currency)}-{format_value(name, result.ci[1], currency)}"
-        )
+        parts.append(f"95% CI {plain(name, result.ci[0], currency)}-{plain(name, result.ci[1], currency)}")
     detail = f" ({'; '.join(parts)})" if parts else ""
     streak = f"{ordinal(weeks_in_a_row)} week in a row" if weeks_in_a_row > 1 else "1st week"
     return (
-        f"{name} {format_value(name, result.value, currency)}{detail} {relation(name)} {level} "
-        f"{format_value(name, threshold, currency)} — {streak}"
+        f"{name} {plain(name, result.value, currency)}{detail} {relation(name)} {level} "
+        f"{plain(name, threshold, currency)} — {streak}"
     )
 
 
-def _reaches(status: str, level: str) -> bool:
+def _reaches(status: str, level: AlertLevel) -> bool:
     return status == "critical" if level == "critical" else status in ("warn", "critical")
 
 
@@ -82,8 +49,12 @@ def week_alerts(
     """
     alerts: list[Alert] = []
     for name, result in statuses[index].items():
-        level = result.status
-        if level not in ("warn", "critical"):
+        level: AlertLevel
+        if result.status == "critical":
+            level = "critical"
+        elif result.status == "warn":
+            level = "warn"
+        else:
             continue
         run = 1
         while index - run >= 0 and _reaches(statuses[index - run][name].status, level):

@@ -5,18 +5,21 @@ writes, renders or reads the environment (the Context carries settings and regis
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import duckdb
 import pandas as pd
 
-from metrics import weeks as wk
-from metrics.catalog import BY_NAME
 from metrics.history import build_history
-from metrics.model import History, WeekResult
+from metrics.model import Alert, CheckRow, History, MetricResult, PortfolioRow, WeekResult
 from metrics.queries import load_raw, run, week_params
-from metrics.review import build_review, resolve_week
+from metrics.review import build_review
+from postlaunch import weeks as wk
+from postlaunch.catalog import BY_NAME
 from postlaunch.config import Context
+from postlaunch.decisions import review_overdue
 from postlaunch.errors import PostlaunchError
 from postlaunch.registry import Deployment
 
@@ -32,9 +35,8 @@ __all__ = [
     "WeekResult",
 ]
 
-LEVEL_ORDER = {"critical": 0, "warning": 1, "unknown": 2, "ok": 3}
+LEVEL_ORDER = {"critical": 0, "warn": 1, "unknown": 2, "ok": 3}
 ACTION_ORDER = {"stop": 0, "pause": 1, "limit": 2, "continue": 3, "expand": 4, None: 5}
-COLOURS = {"critical": "red", "warning": "amber", "unknown": "grey", "ok": "green"}
 
 
 def _deployments(ctx: Context, deployment: str | None) -> list[Deployment]:
@@ -91,49 +93,40 @@ def _week_result(history: History, week: str | None) -> WeekResult | None:
     return result if result is not None and result.has_data else None
 
 
+def _counts(alerts: list[Alert]) -> tuple[int, int]:
+    """(critical, warn) alerts."""
+    return sum(1 for a in alerts if a.level == "critical"), sum(1 for a in alerts if a.level == "warn")
+
+
 def check(
     conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None, deployment: str | None = None
-) -> list[dict[str, Any]]:
-    """Per deployment: {deployment, week, level: ok|warning|critical|unknown, critical, warn, alerts,
-    recommendation, note}. The week defaults to the latest week with usage data of the deployments
-    checked; a deployment without usage data in that week is `unknown` (a stale feed is a finding)."""
+) -> list[CheckRow]:
+    """Per deployment: its level (ok, warn, critical, or unknown without usage data in the week), alert
+    counts, alerts and recommendation. The week defaults to the latest week with usage data of the
+    deployments checked; a deployment without usage data in that week is `unknown` (a stale feed is a
+    finding)."""
     deps = _deployments(ctx, deployment)
     target, histories = _histories(conn, ctx, deps, week)
-    out: list[dict[str, Any]] = []
+    out: list[CheckRow] = []
     for dep in deps:
         result = _week_result(histories[dep.id], target)
         if result is None:
-            out.append(
-                {
-                    "deployment": dep.id,
-                    "week": target,
-                    "level": "unknown",
-                    "critical": 0,
-                    "warn": 0,
-                    "alerts": [],
-                    "recommendation": None,
-                    "note": f"no usage data in {target}" if target else "no usage data at all",
-                }
-            )
+            note = f"no usage data in {target}" if target else "no usage data at all"
+            out.append(CheckRow(deployment=dep.id, week=target, level="unknown", critical=0, warn=0,
+                                alerts=[], recommendation=None, note=note))  # fmt: skip
             continue
-        out.append(
-            {
-                "deployment": dep.id,
-                "week": target,
-                "level": result.level,
-                "critical": sum(1 for a in result.alerts if a.level == "critical"),
-                "warn": sum(1 for a in result.alerts if a.level == "warn"),
-                "alerts": [a.to_dict() for a in result.alerts],
-                "recommendation": result.recommendation.to_dict() if result.recommendation else None,
-                "note": None,
-            }
-        )
+        critical, warn = _counts(result.alerts)
+        out.append(CheckRow(deployment=dep.id, week=target, level=result.level, critical=critical, warn=warn,
+                            alerts=result.alerts, recommendation=result.recommendation, note=None))  # fmt: skip
     return out
 
 
-def portfolio(conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None) -> list[dict[str, Any]]:
-    """One row per deployment for the Portfolio page: overdue reviews first, then worst first (level,
-    then the recommendation's severity, then critical and warn counts, then id)."""
+def portfolio(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None, today: date | None = None
+) -> list[PortfolioRow]:
+    """One row per deployment for the Portfolio page: overdue reviews first (as of `today`, default
+    today in the configured zone), then worst first (level, then the recommendation's severity, then
+    critical and warn counts, then id)."""
     deps = _deployments(ctx, None)
     target, histories = _histories(conn, ctx, deps, week)
     decisions = (
@@ -141,59 +134,58 @@ def portfolio(conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = 
         if deps
         else {}
     )
-    week_end = wk.period(target)["end"] if target else None
+    today = today or datetime.now(ZoneInfo(ctx.settings.timezone)).date()
     rows = []
     for dep in deps:
         result = _week_result(histories[dep.id], target)
         metrics = result.metrics if result else {}
 
-        def value(name: str, m: dict[str, Any] = metrics) -> Any:
+        def value(name: str, m: dict[str, MetricResult] = metrics) -> Any:
             return m[name].value if name in m else None
 
-        def status(name: str, m: dict[str, Any] = metrics) -> str | None:
+        def status(name: str, m: dict[str, MetricResult] = metrics) -> Any:
             return m[name].status if name in m else None
 
-        level = result.level if result else "unknown"
+        critical, warn = _counts(result.alerts) if result else (0, 0)
         decision = decisions.get(dep.id)
-        next_review = decision["next_review"].isoformat() if decision and decision["next_review"] else None
+        next_review: date | None = decision["next_review"] if decision else None
         rows.append(
-            {
-                "deployment": dep.id,
-                "week": target,
-                "level": level,
-                "colour": COLOURS[level],
-                "name": dep.name,
-                "owner": dep.owner,
-                "risk_tier": dep.risk_tier,
-                "status": dep.status,
-                "recommendation": result.recommendation.action if result and result.recommendation else None,
-                "critical_alerts": sum(1 for a in result.alerts if a.level == "critical") if result else 0,
-                "warn_alerts": sum(1 for a in result.alerts if a.level == "warn") if result else 0,
-                "events": value("events"),
-                "events_wow_change": value("events_wow_change"),
-                "acceptance_rate": value("acceptance_rate"),
-                "acceptance_status": status("acceptance_rate"),
-                "out_of_scope_share": value("out_of_scope_share"),
-                "out_of_scope_status": status("out_of_scope_share"),
-                "cost_total": value("cost_total"),
-                "weekly_budget": dep.weekly_budget,
-                "budget_burn": value("budget_burn"),
-                "budget_status": status("budget_burn"),
-                "currency": ctx.settings.currency,
-                "last_decision": decision["decision"] if decision else None,
-                "last_decision_week": decision["week"] if decision else None,
-                "next_review": next_review,
-                "review_overdue": bool(next_review and week_end and next_review <= week_end),
-            }
+            PortfolioRow(
+                deployment=dep.id,
+                week=target,
+                level=result.level if result else "unknown",
+                name=dep.name,
+                owner=dep.owner,
+                risk_tier=dep.risk_tier,
+                status=dep.status,
+                recommendation=result.recommendation.action if result and result.recommendation else None,
+                critical_alerts=critical,
+                warn_alerts=warn,
+                events=value("events"),
+                events_wow_change=value("events_wow_change"),
+                acceptance_rate=value("acceptance_rate"),
+                acceptance_status=status("acceptance_rate"),
+                out_of_scope_share=value("out_of_scope_share"),
+                out_of_scope_status=status("out_of_scope_share"),
+                cost_total=value("cost_total"),
+                weekly_budget=dep.weekly_budget,
+                budget_burn=value("budget_burn"),
+                budget_status=status("budget_burn"),
+                currency=ctx.settings.currency,
+                last_decision=decision["decision"] if decision else None,
+                last_decision_week=decision["week"] if decision else None,
+                next_review=next_review.isoformat() if next_review else None,
+                review_overdue=review_overdue(next_review, today),
+            )
         )
     rows.sort(
         key=lambda r: (
-            not r["review_overdue"],
-            LEVEL_ORDER[r["level"]],
-            ACTION_ORDER.get(r["recommendation"], 5),
-            -r["critical_alerts"],
-            -r["warn_alerts"],
-            r["deployment"],
+            not r.review_overdue,
+            LEVEL_ORDER[r.level],
+            ACTION_ORDER.get(r.recommendation, 5),
+            -r.critical_alerts,
+            -r.warn_alerts,
+            r.deployment,
         )
     )
     return rows
@@ -249,10 +241,3 @@ def trend(
             "critical": "float64",
         }
     )
-
-
-def review_week(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str | None = None
-) -> str:
-    """The week a review of `deployment` would show (validated like build_review)."""
-    return resolve_week(week, available_weeks(conn, ctx, deployment), f"deployment {deployment!r}")

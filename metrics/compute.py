@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from metrics import weeks as wk
-from metrics.catalog import BY_NAME, METRICS
 from metrics.model import MetricResult
-from metrics.queries import RawData, UsageWeek
+from metrics.queries import FeedbackWeek, IncidentWeek, RawData, UsageWeek
 from metrics.stats import js_distance, mean_interval, wilson
+from postlaunch import weeks as wk
+from postlaunch.catalog import BY_NAME, METRICS
 from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
 
@@ -33,7 +33,7 @@ def _result(
     shown = value if isinstance(value, int) or value is None else _r(value)
     return MetricResult(
         name=name, value=shown, n=n, ci=_ci(ci), category=metric.category,
-        direction=metric.direction, unit=metric.unit, extra=extra,
+        direction=metric.direction, unit=metric.unit, **extra,
     )  # fmt: skip
 
 
@@ -48,9 +48,9 @@ def use_case_mix(usage: UsageWeek | None) -> dict[str, int]:
     mix: dict[str, int] = {}
     if usage is None:
         return mix
-    for use_case, _labelled, events in usage.mix:
-        if use_case is not None and events > 0:
-            mix[use_case] = mix.get(use_case, 0) + events
+    for row in usage.mix:
+        if row.use_case is not None and row.events > 0:
+            mix[row.use_case] = mix.get(row.use_case, 0) + row.events
     return mix
 
 
@@ -61,16 +61,15 @@ def baseline_weeks(raw: RawData, deployment: Deployment, count: int) -> list[int
     return eligible[:count]
 
 
-def _scope(usage: UsageWeek, deployment: Deployment) -> MetricResult:
-    approved = set(deployment.approved_use_cases)
+def _scope(usage: UsageWeek) -> MetricResult:
     split = {"labelled": {"n": 0, "out_of_scope": 0}, "inferred": {"n": 0, "out_of_scope": 0}}
-    for use_case, labelled, events in usage.mix:
-        if use_case is None:
+    for row in usage.mix:
+        if row.use_case is None:
             continue
-        part = split["labelled" if labelled else "inferred"]
-        part["n"] += events
-        if use_case not in approved:
-            part["out_of_scope"] += events
+        part = split["labelled" if row.labelled else "inferred"]
+        part["n"] += row.events
+        if row.out_of_scope:
+            part["out_of_scope"] += row.events
     n = split["labelled"]["n"] + split["inferred"]["n"]
     bad = split["labelled"]["out_of_scope"] + split["inferred"]["out_of_scope"]
     return _share("out_of_scope_share", bad, n, split=split)
@@ -108,8 +107,8 @@ def week_values(
     first = weeks[0] if weeks else 0
     for w in weeks:
         usage = raw.usage.get(w) or UsageWeek()
-        fb = raw.feedback.get(w, {})
-        inc = raw.incidents.get(w, {})
+        fb = raw.feedback.get(w) or FeedbackWeek()
+        inc = raw.incidents.get(w) or IncidentWeek()
         events = usage.events
         prev_usage = raw.usage.get(w - 1) if w > first else None
         prev_events = prev_usage.events if prev_usage is not None else 0
@@ -122,23 +121,17 @@ def week_values(
         )  # fmt: skip
         m["error_rate"] = _share("error_rate", usage.errors, events)
         m["escalation_rate"] = _share("escalation_rate", usage.escalations, events)
-        m["acceptance_rate"] = _share("acceptance_rate", fb.get("accepted_yes", 0), fb.get("accepted_n", 0))
-        m["rework_rate"] = _share("rework_rate", fb.get("rework_yes", 0), fb.get("rework_n", 0))
-        rating = mean_interval(
-            fb.get("rating_n", 0), fb.get("rating_sum", 0.0), fb.get("rating_sumsq", 0.0), 1, 5
-        )
+        m["acceptance_rate"] = _share("acceptance_rate", fb.accepted_yes, fb.accepted_n)
+        m["rework_rate"] = _share("rework_rate", fb.rework_yes, fb.rework_n)
+        rating = mean_interval(fb.rating_n, fb.rating_sum, fb.rating_sumsq, 1, 5)
         m["mean_rating"] = _result(
-            "mean_rating", rating[0] if rating else None, fb.get("rating_n", 0), rating[1] if rating else None,
+            "mean_rating", rating[0] if rating else None, fb.rating_n, rating[1] if rating else None,
             interval="student-t 95%",
         )  # fmt: skip
-        m["negative_feedback_share"] = _share(
-            "negative_feedback_share", fb.get("negative_yes", 0), fb.get("negative_n", 0)
-        )
-        m["feedback_count"] = _result(
-            "feedback_count", int(fb.get("feedback_count", 0)), int(fb.get("feedback_count", 0))
-        )
-        m["out_of_scope_share"] = _scope(usage, deployment)
-        unlabeled = sum(e for uc, _l, e in usage.mix if uc is None)
+        m["negative_feedback_share"] = _share("negative_feedback_share", fb.negative_yes, fb.negative_n)
+        m["feedback_count"] = _result("feedback_count", fb.feedback_count, fb.feedback_count)
+        m["out_of_scope_share"] = _scope(usage)
+        unlabeled = sum(row.events for row in usage.mix if row.use_case is None)
         m["unlabeled_share"] = _share("unlabeled_share", unlabeled, events)
         if deployment.approved_teams:
             m["unapproved_team_share"] = _share("unapproved_team_share", usage.team_bad, usage.team_n)
@@ -165,7 +158,7 @@ def week_values(
         m["cost_per_accepted_output"] = _result(
             "cost_per_accepted_output",
             total / accepted_outputs if total is not None and accepted_outputs else None,
-            fb.get("accepted_n", 0),
+            fb.accepted_n,
             accepted_outputs=_r(accepted_outputs),
         )
         budget = deployment.weekly_budget
@@ -181,16 +174,14 @@ def week_values(
             "cost_wow_change", total / mean_prev - 1 if mean_prev and total is not None else None, len(previous),
             previous_mean=_r(mean_prev),
         )  # fmt: skip
-        for name in (
-            "incidents_opened",
-            "open_incidents",
-            "open_high_severity_incidents",
-            "overdue_serious_incidents",
+        for name, count in (
+            ("incidents_opened", inc.incidents_opened),
+            ("open_incidents", inc.open_incidents),
+            ("open_high_severity_incidents", inc.open_high_severity_incidents),
+            ("overdue_serious_incidents", inc.overdue_serious_incidents),
         ):
-            count = int(inc.get(name, 0) or 0)
             m[name] = _result(name, count, count)
-        resolved = int(inc.get("resolved_n", 0) or 0)
-        days = inc.get("resolve_days_sum")
+        resolved, days = inc.resolved_n, inc.resolve_days_sum
         m["mean_days_to_resolve"] = _result(
             "mean_days_to_resolve", days / resolved if resolved and days is not None else None, resolved
         )

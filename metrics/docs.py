@@ -1,15 +1,18 @@
-"""docs/metrics.md, generated from the metric declarations (metrics.catalog) so the two never
+"""docs/metrics.md, generated from the metric declarations (postlaunch.catalog) so the two never
 disagree: `python -m metrics.docs > docs/metrics.md`. A test compares the file with `metrics_doc()`.
 """
 
 from __future__ import annotations
 
-from metrics.catalog import CATEGORIES, DEFAULT_THRESHOLDS, METRICS, Metric
+import inspect
+
+from metrics import api
 from metrics.recommend import EXPAND_MAX_BURN, EXPAND_MIN_WEEKS
+from postlaunch.catalog import CATEGORIES, DEFAULT_THRESHOLDS, METRICS, Metric
 
 _INTRO = """# Metrics
 
-Generated from `metrics/catalog.py` by `python -m metrics.docs`; do not edit by hand.
+Generated from `postlaunch/catalog.py` by `python -m metrics.docs`; do not edit by hand.
 
 One row per deployment and ISO week. Rules that hold for every metric:
 
@@ -91,10 +94,6 @@ First matching rule wins; every alert (or condition) that made it fire is listed
 
 def _api_section() -> str:
     """The façade's functions with the first paragraph of their docstrings."""
-    import inspect
-
-    from metrics import api
-
     out = ["## Python API (`metrics.api`)\n"]
     for name in api.__all__:
         obj = getattr(api, name)

@@ -4,14 +4,14 @@ its alerts with streaks, and its recommendation, built from the raw frames of me
 
 from __future__ import annotations
 
-from metrics import weeks as wk
 from metrics.alerts import week_alerts
-from metrics.catalog import BY_NAME, METRICS
 from metrics.compute import baseline_weeks, week_values
 from metrics.model import History, MetricResult, WeekResult
 from metrics.queries import RawData, history_weeks
 from metrics.recommend import WeekSignals, recommend
 from metrics.status import Levels, min_n_for, resolve_thresholds, status_of
+from postlaunch import weeks as wk
+from postlaunch.catalog import BY_NAME, METRICS
 from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
 

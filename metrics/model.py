@@ -1,102 +1,278 @@
-"""The typed results of metrics/: one metric value, an alert, a recommendation with its reasons, one
-week of a deployment and its whole history. Plain data with `to_dict()` for the JSON; no I/O.
+"""The typed results of metrics/: one metric value, an alert, a recommendation with its reasons, the
+weekly review (whose JSON is DESIGN §9), a `check` row and a Portfolio row; plus the internal week and
+history records the review is cut from. Plain data; no I/O.
+
+The review crosses every package boundary above metrics (report, actions, cli, dashboard): it is a
+pydantic model so a key nobody writes is a type error, and `Review.to_json()` is the contract JSON.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
-@dataclass
-class MetricResult:
-    name: str
+from postlaunch.catalog import Action, AlertLevel, Category, CheckLevel, Direction, Status
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+# Per-metric details beyond the common keys: in the JSON only for the metrics that set them (even to
+# null), in this order. One metric's details are always a run of this list.
+METRIC_DETAILS: tuple[str, ...] = (
+    "previous_events",
+    "interval",
+    "split",
+    "usage_cost_source",
+    "currency",
+    "baseline_weeks",
+    "baseline_complete",
+    "in_baseline",
+    "new_use_cases",
+    "accepted_outputs",
+    "weekly_budget",
+    "previous_mean",
+    "note",
+)
+
+
+class MetricResult(_Model):
+    """One metric of one deployment-week: value, the sample it rests on, its interval and status."""
+
+    name: str = Field(exclude=True)
     value: float | int | None
     n: int | None
     ci: tuple[float, float] | None
-    category: str
-    direction: str
-    unit: str
-    status: str = "no_threshold"
-    warn: float | None = None
-    critical: float | None = None
+    status: Status = "no_threshold"
+    warn: float | int | None = None
+    critical: float | int | None = None
+    direction: Direction
     previous: float | int | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
+    category: Category
+    unit: str
+    previous_events: int | None = None
+    interval: str | None = None
+    split: dict[str, Any] | None = None
+    usage_cost_source: str | None = None
+    currency: str | None = None
+    baseline_weeks: list[str] | None = None
+    baseline_complete: bool | None = None
+    in_baseline: bool | None = None
+    new_use_cases: list[str] | None = None
+    accepted_outputs: float | None = None
+    weekly_budget: float | None = None
+    previous_mean: float | None = None
+    note: str | None = None
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "value": self.value,
-            "n": self.n,
-            "ci": [self.ci[0], self.ci[1]] if self.ci is not None else None,
-            "status": self.status,
-            "warn": self.warn,
-            "critical": self.critical,
-            "direction": self.direction,
-            "previous": self.previous,
-            "category": self.category,
-            "unit": self.unit,
-            **self.extra,
-        }
+    @model_serializer(mode="wrap")
+    def _without_unset_details(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        for key in METRIC_DETAILS:
+            if key not in self.model_fields_set:
+                data.pop(key, None)
+        return data
 
 
-@dataclass(frozen=True)
-class Alert:
+class Alert(_Model):
     metric: str
-    category: str
-    level: str  # warn | critical
+    level: AlertLevel
     value: float | int | None
-    threshold: float | None
+    threshold: float | int | None
     message: str
     n: int | None
     ci: tuple[float, float] | None
     weeks_in_a_row: int
     since: str
-    week: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "metric": self.metric,
-            "level": self.level,
-            "value": self.value,
-            "threshold": self.threshold,
-            "message": self.message,
-            "n": self.n,
-            "ci": [self.ci[0], self.ci[1]] if self.ci is not None else None,
-            "weeks_in_a_row": self.weeks_in_a_row,
-            "since": self.since,
-            "category": self.category,
-        }
+    category: Category
+    week: str = Field(exclude=True)
 
 
-@dataclass(frozen=True)
-class Reason:
+class Reason(_Model):
     rule: int
-    action: str
+    action: Action
     metric: str | None
     value: float | int | None
-    threshold: float | None
+    threshold: float | int | None
     week: str
     text: str
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "rule": self.rule,
-            "action": self.action,
-            "metric": self.metric,
-            "value": self.value,
-            "threshold": self.threshold,
-            "week": self.week,
-            "text": self.text,
-        }
 
-
-@dataclass(frozen=True)
-class Recommendation:
-    action: str  # expand | continue | limit | pause | stop
+class Recommendation(_Model):
+    action: Action
     reasons: tuple[Reason, ...]
 
-    def to_dict(self) -> dict[str, Any]:
-        return {"action": self.action, "reasons": [r.to_dict() for r in self.reasons]}
+
+class Period(_Model):
+    start: str  # Monday, ISO date
+    end: str  # Sunday, ISO date
+
+
+class OpenIncident(_Model):
+    incident_id: str
+    severity: str
+    category: str | None
+    status: str
+    title: str | None
+    opened_at: str | None
+    serious: bool
+    aware_at: str | None
+    deadline: str | None
+    reported_at: str | None
+    resolved_at: str | None
+    open: bool
+    overdue: bool
+    days_to_deadline: float | None
+
+
+class ScopeExample(_Model):
+    use_case: str
+    source: str  # labelled | inferred
+    events: int
+    examples: list[str]
+
+
+class ChangeRecord(_Model):
+    ts: str | None
+    kind: str
+    summary: str
+    changed_by: str | None
+    approved_by: str | None
+    source: str
+
+
+class DeploymentInfo(_Model):
+    """What the registry says of the deployment, as the review shows it. The registry's other keys
+    (review_day, thresholds, ...) are not here: read them from `ctx.registry`."""
+
+    name: str
+    owner: str
+    risk_tier: str
+    status: str
+    approved_use_cases: list[str]
+    approved_teams: list[str]
+    max_data_class: str
+    weekly_budget: float | None
+    launched: str
+
+
+class GeneratedFrom(_Model):
+    first_week: str | None
+    last_week: str | None
+    timezone: str
+
+
+class Review(_Model):
+    """The weekly review of one deployment (DESIGN §9). `to_json()` is the contract JSON."""
+
+    deployment: str
+    week: str
+    period: Period
+    metrics: dict[str, MetricResult]
+    alerts: list[Alert]
+    recommendation: Recommendation | None
+    open_incidents: list[OpenIncident]
+    out_of_scope_examples: list[ScopeExample]
+    changes: list[ChangeRecord]
+    deployment_info: DeploymentInfo
+    new_use_cases: list[str]
+    baseline_weeks: list[str]
+    weeks_of_data: int
+    currency: str
+    generated_from: GeneratedFrom
+
+    @model_validator(mode="before")
+    @classmethod
+    def _names_from_the_json(cls, data: Any) -> Any:
+        """Read back from its JSON (a snapshot), a metric takes its name from its key and an alert its week
+        from the review's: the JSON does not repeat them."""
+        if not isinstance(data, dict) or not isinstance(data.get("metrics"), dict):
+            return data
+        metrics = {
+            name: {**m, "name": name} if isinstance(m, dict) and "name" not in m else m
+            for name, m in data["metrics"].items()
+        }
+        alerts = [
+            {**a, "week": data.get("week")} if isinstance(a, dict) and "week" not in a else a
+            for a in data.get("alerts") or []
+        ]
+        return {**data, "metrics": metrics, "alerts": alerts}
+
+    def as_json_dict(self) -> dict[str, Any]:
+        return self.model_dump(mode="json")
+
+    def to_json(self, indent: int | None = 2) -> str:
+        """The contract JSON: keys in the order above, non-ASCII kept."""
+        if indent is None:
+            return json.dumps(self.as_json_dict(), ensure_ascii=False, separators=(",", ":"))
+        return json.dumps(self.as_json_dict(), indent=indent, ensure_ascii=False)
+
+    @classmethod
+    def from_json(cls, text: str) -> Review:
+        return cls.model_validate_json(text)
+
+    def metric(self, name: str) -> MetricResult | None:
+        return self.metrics.get(name)
+
+    @property
+    def action(self) -> Action | None:
+        return self.recommendation.action if self.recommendation else None
+
+
+class CheckRow(_Model):
+    """One deployment in `postlaunch check`."""
+
+    deployment: str
+    week: str | None
+    level: CheckLevel
+    critical: int
+    warn: int
+    alerts: list[Alert]
+    recommendation: Recommendation | None
+    note: str | None
+
+
+class PortfolioRow(_Model):
+    """One deployment on the Portfolio page, for its week."""
+
+    deployment: str
+    week: str | None
+    level: CheckLevel
+    name: str
+    owner: str
+    risk_tier: str
+    status: str
+    recommendation: Action | None
+    critical_alerts: int
+    warn_alerts: int
+    events: int | None
+    events_wow_change: float | None
+    acceptance_rate: float | None
+    acceptance_status: Status | None
+    out_of_scope_share: float | None
+    out_of_scope_status: Status | None
+    cost_total: float | None
+    weekly_budget: float | None
+    budget_burn: float | None
+    budget_status: Status | None
+    currency: str
+    last_decision: Action | None
+    last_decision_week: str | None
+    next_review: str | None
+    review_overdue: bool
+
+
+# --- internal records of metrics/ (never serialised as they are) ---------------------------------------
 
 
 @dataclass
@@ -110,17 +286,16 @@ class WeekResult:
 
     @property
     def has_data(self) -> bool:
-        value = self.metrics["events"].value
-        return bool(value)
+        return bool(self.metrics["events"].value)
 
     @property
-    def level(self) -> str:
-        """ok | warning | critical (the check convention) from this week's alerts."""
+    def level(self) -> CheckLevel:
+        """ok | warn | critical from this week's alerts (the same words as the alerts)."""
         levels = {a.level for a in self.alerts}
         if "critical" in levels:
             return "critical"
         if "warn" in levels:
-            return "warning"
+            return "warn"
         return "ok"
 
 

@@ -8,12 +8,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import duckdb
+import pandas as pd
 
-from metrics import weeks as wk
-from postlaunch.registry import DATA_CLASS_RANK, Deployment
+from postlaunch import weeks as wk
+from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -47,9 +48,27 @@ def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> l
         cur.close()
 
 
+def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
+    """Run metrics/sql/NAME.sql like `run`, as a DataFrame (for the pages' tables)."""
+    cur = conn.cursor()
+    try:
+        return cur.execute(sql_text(name), params).df()
+    finally:
+        cur.close()
+
+
+class MixRow(NamedTuple):
+    """Events of one deployment-week with one use case (label, else placement; None: neither)."""
+
+    use_case: str | None
+    labelled: bool
+    out_of_scope: bool
+    events: int
+
+
 @dataclass
 class UsageWeek:
-    """One deployment-week of usage, aggregated; `mix` rows are (use case or None, labelled, events)."""
+    """One deployment-week of usage, aggregated; `mix` splits its events by use case."""
 
     events: int = 0
     active_users: int = 0
@@ -63,7 +82,35 @@ class UsageWeek:
     pii_n: int = 0
     usage_cost: float = 0.0
     cost_rows: int = 0
-    mix: list[tuple[str | None, bool, int]] = field(default_factory=list)
+    mix: list[MixRow] = field(default_factory=list)
+
+
+@dataclass
+class FeedbackWeek:
+    """One deployment-week of feedback, aggregated (the columns of feedback_weekly.sql)."""
+
+    feedback_count: int = 0
+    accepted_n: int = 0
+    accepted_yes: int = 0
+    rework_n: int = 0
+    rework_yes: int = 0
+    rating_n: int = 0
+    rating_sum: float = 0.0
+    rating_sumsq: float = 0.0
+    negative_n: int = 0
+    negative_yes: int = 0
+
+
+@dataclass
+class IncidentWeek:
+    """Incident counts of one deployment as they stood at a week's end (incidents_weekly.sql)."""
+
+    incidents_opened: int = 0
+    open_incidents: int = 0
+    open_high_severity_incidents: int = 0
+    overdue_serious_incidents: int = 0
+    resolved_n: int = 0
+    resolve_days_sum: float | None = None
 
 
 @dataclass
@@ -71,9 +118,9 @@ class RawData:
     """Everything the weekly metrics of one deployment rest on, keyed by week index."""
 
     usage: dict[int, UsageWeek] = field(default_factory=dict)
-    feedback: dict[int, dict[str, Any]] = field(default_factory=dict)
+    feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
     cost: dict[int, dict[str, float]] = field(default_factory=dict)
-    incidents: dict[int, dict[str, Any]] = field(default_factory=dict)
+    incidents: dict[int, IncidentWeek] = field(default_factory=dict)
 
 
 def week_params(settings: Settings, ids: list[str], conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
@@ -107,7 +154,8 @@ def load_raw(
         {
             "ids": ids,
             "teams": [list(d.approved_teams) for d in deployments],
-            "max_rank": [DATA_CLASS_RANK[d.max_data_class] for d in deployments],
+            "approved": [list(d.approved_use_cases) for d in deployments],
+            "max_class": [d.max_data_class for d in deployments],
             **wparams,
         },
     )
@@ -120,9 +168,10 @@ def load_raw(
             setattr(week, key, getattr(week, key) + int(row[key] or 0))
         week.usage_cost += float(row["usage_cost"] or 0.0)
         week.cost_rows += int(row["cost_rows"] or 0)
-        week.mix.append((row["uc"], bool(row["labelled"]), events))
+        week.mix.append(MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), events))
     for row in run(conn, "feedback_weekly", {"ids": ids, **wparams}):
-        out[row["deployment"]].feedback[row["wk"]] = row
+        dep, week = row.pop("deployment"), row.pop("wk")
+        out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):
         out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
     if until_latest:
@@ -143,9 +192,10 @@ def load_raw(
                 "deadline_days": settings.reporting_deadline_days,
             },
         )
-        by_dep: dict[str, dict[int, dict[str, Any]]] = defaultdict(dict)
+        by_dep: dict[str, dict[int, IncidentWeek]] = defaultdict(dict)
         for row in rows:
-            by_dep[row["deployment"]][row["wk"]] = row
+            dep, week = row.pop("deployment"), row.pop("wk")
+            by_dep[dep][week] = IncidentWeek(**row)
         for dep, raw in out.items():
             raw.incidents = {w: by_dep[dep][w] for w in ranges[dep] if w in by_dep[dep]}
     return out

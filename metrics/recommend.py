@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from metrics import weeks as wk
 from metrics.model import Alert, Reason, Recommendation
+from postlaunch import weeks as wk
+from postlaunch.catalog import Action
 
 EXPAND_MAX_BURN = 0.8
 EXPAND_MIN_WEEKS = 4
@@ -24,14 +25,32 @@ class WeekSignals:
     has_events: bool = True
 
 
+def _reason(
+    rule: int,
+    action: Action,
+    metric: str | None,
+    value: float | int | None,
+    threshold: float | None,
+    week: str,
+    text: str,
+) -> Reason:
+    return Reason(
+        rule=rule, action=action, metric=metric, value=value, threshold=threshold, week=week, text=text
+    )
+
+
+def _recommendation(action: Action, reasons: tuple[Reason, ...]) -> Recommendation:
+    return Recommendation(action=action, reasons=reasons)
+
+
 def _critical(signals: WeekSignals | None, categories: set[str]) -> list[Alert]:
     if signals is None:
         return []
     return [a for a in signals.alerts if a.level == "critical" and a.category in categories]
 
 
-def _alert_reason(rule: int, action: str, alert: Alert, week: str, why: str) -> Reason:
-    return Reason(
+def _alert_reason(rule: int, action: Action, alert: Alert, week: str, why: str) -> Reason:
+    return _reason(
         rule, action, alert.metric, alert.value, alert.threshold, week, f"{week}: {alert.message} ({why})"
     )
 
@@ -65,7 +84,7 @@ def recommend(
             if s is not None
             for a in alerts
         ]
-        return Recommendation("stop", tuple(reasons))
+        return _recommendation("stop", tuple(reasons))
     # 2. pause: a critical risk or scope alert this week, or quality this week and the week before.
     risk_scope = _critical(this, {"risk", "scope"})
     quality_now, quality_before = _critical(this, {"quality"}), _critical(back(1), {"quality"})
@@ -85,7 +104,7 @@ def recommend(
                 _alert_reason(2, "pause", a, week, "critical quality alert this week and the week before")
                 for a in quality_now
             ]
-        return Recommendation("pause", tuple(reasons))
+        return _recommendation("pause", tuple(reasons))
     # 3. limit: any other critical alert this week, or a warn in scope.
     limiting = [
         a for a in this.alerts if a.level == "critical" or (a.level == "warn" and a.category == "scope")
@@ -94,7 +113,7 @@ def recommend(
         reasons = [
             _alert_reason(3, "limit", a, week, f"{a.level} {a.category} alert this week") for a in limiting
         ]
-        return Recommendation("limit", tuple(reasons))
+        return _recommendation("limit", tuple(reasons))
     # 4. expand, else 5. continue with the conditions that failed.
     met: list[Reason] = []
     failed: list[Reason] = []
@@ -103,7 +122,7 @@ def recommend(
         f"{weeks_of_data} week{'s' if weeks_of_data != 1 else ''} of data (expand needs {EXPAND_MIN_WEEKS})"
     )
     (met if weeks_of_data >= EXPAND_MIN_WEEKS else failed).append(
-        Reason(4, "expand", "events", weeks_of_data, EXPAND_MIN_WEEKS, week, text)
+        _reason(4, "expand", "events", weeks_of_data, EXPAND_MIN_WEEKS, week, text)
     )
     last4 = [s for s in (back(3), back(2), back(1), this) if s is not None]
     recent = [(s.week, a) for s in last4 for a in s.alerts]
@@ -114,16 +133,16 @@ def recommend(
             latest[a.metric] = (w, a, (seen[2] if seen else 0) + 1)
         for metric, (w, a, count) in sorted(latest.items()):
             failed.append(
-                Reason(5, "continue", metric, a.value, a.threshold, w,
+                _reason(5, "continue", metric, a.value, a.threshold, w,
                        f"{a.level} alert in {count} of the last 4 weeks, latest {w}: {a.message}")
             )  # fmt: skip
     else:
         met.append(
-            Reason(4, "expand", None, None, None, week, "no warn or critical alert in the last 4 weeks")
+            _reason(4, "expand", None, None, None, week, "no warn or critical alert in the last 4 weeks")
         )
     if acceptance_status == "ok":
         met.append(
-            Reason(
+            _reason(
                 4,
                 "expand",
                 "acceptance_rate",
@@ -135,30 +154,30 @@ def recommend(
         )
     else:
         failed.append(
-            Reason(5, "continue", "acceptance_rate", acceptance_value, acceptance_threshold, week,
+            _reason(5, "continue", "acceptance_rate", acceptance_value, acceptance_threshold, week,
                    f"acceptance_rate is {acceptance_status} (expand needs ok)")
         )  # fmt: skip
     if not has_budget:
         failed.append(
-            Reason(5, "continue", "budget_burn", None, EXPAND_MAX_BURN, week,
+            _reason(5, "continue", "budget_burn", None, EXPAND_MAX_BURN, week,
                    "no weekly_budget in the registry: expand needs budget_burn at most 0.8")
         )  # fmt: skip
     elif budget_burn is None:
         failed.append(
-            Reason(5, "continue", "budget_burn", None, EXPAND_MAX_BURN, week,
+            _reason(5, "continue", "budget_burn", None, EXPAND_MAX_BURN, week,
                    "no cost data this week: expand needs budget_burn at most 0.8")
         )  # fmt: skip
     elif budget_burn <= EXPAND_MAX_BURN:
         met.append(
-            Reason(4, "expand", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
+            _reason(4, "expand", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
                    f"budget_burn {budget_burn:.2f} is at most {EXPAND_MAX_BURN}")
         )  # fmt: skip
     else:
         failed.append(
-            Reason(5, "continue", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
+            _reason(5, "continue", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
                    f"budget_burn {budget_burn:.2f} is above {EXPAND_MAX_BURN} (expand needs at most {EXPAND_MAX_BURN})")
         )  # fmt: skip
     if not failed:
-        return Recommendation("expand", tuple(met))
-    failed = [Reason(5, "continue", r.metric, r.value, r.threshold, r.week, r.text) for r in failed]
-    return Recommendation("continue", tuple(failed))
+        return _recommendation("expand", tuple(met))
+    failed = [_reason(5, "continue", r.metric, r.value, r.threshold, r.week, r.text) for r in failed]
+    return _recommendation("continue", tuple(failed))

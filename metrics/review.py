@@ -1,19 +1,28 @@
 """The weekly review of one deployment (DESIGN §9 JSON): metrics, alerts, recommendation, open
-incidents, out-of-scope examples and changes of one week, as a deterministic, JSON-ready dict.
-No wall-clock time enters it, so the same database gives the same review.
+incidents, out-of-scope examples and changes of one week, as a typed `Review`. No wall-clock time
+enters it, so the same database gives the same review.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import duckdb
 
-from metrics import weeks as wk
 from metrics.history import build_history
-from metrics.model import History, WeekResult
+from metrics.model import (
+    ChangeRecord,
+    DeploymentInfo,
+    GeneratedFrom,
+    History,
+    OpenIncident,
+    Period,
+    Review,
+    ScopeExample,
+    WeekResult,
+)
 from metrics.queries import load_raw, run
+from postlaunch import weeks as wk
 from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError
 from postlaunch.registry import Deployment
@@ -39,23 +48,21 @@ def resolve_week(week: str | None, data_weeks: list[str], subject: str) -> str:
     return canonical
 
 
-def deployment_info(dep: Deployment) -> dict[str, Any]:
-    return {
-        "name": dep.name,
-        "owner": dep.owner,
-        "risk_tier": dep.risk_tier,
-        "status": dep.status,
-        "approved_use_cases": list(dep.approved_use_cases),
-        "approved_teams": list(dep.approved_teams),
-        "max_data_class": dep.max_data_class,
-        "weekly_budget": dep.weekly_budget,
-        "launched": dep.launched.isoformat(),
-    }
+def deployment_info(dep: Deployment) -> DeploymentInfo:
+    return DeploymentInfo(
+        name=dep.name,
+        owner=dep.owner,
+        risk_tier=dep.risk_tier,
+        status=dep.status,
+        approved_use_cases=list(dep.approved_use_cases),
+        approved_teams=list(dep.approved_teams),
+        max_data_class=dep.max_data_class,
+        weekly_budget=dep.weekly_budget,
+        launched=dep.launched.isoformat(),
+    )
 
 
-def open_incidents(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str
-) -> list[dict[str, Any]]:
+def open_incidents(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str) -> list[OpenIncident]:
     """Incidents open at the week's end, and serious ones not yet reported, with their deadlines."""
     _start, end = wk.week_bounds(week, ctx.settings.timezone)
     rows = run(
@@ -68,31 +75,31 @@ def open_incidents(
         deadline = r["deadline"]
         reported_by_end = r["reported_at"] is not None and r["reported_at"] < end
         out.append(
-            {
-                "incident_id": r["incident_id"],
-                "severity": r["severity"],
-                "category": r["category"],
-                "status": r["status"],
-                "title": r["title"],
-                "opened_at": iso_utc(r["opened_at"]),
-                "serious": bool(r["serious"]),
-                "aware_at": iso_utc(r["aware_at"]),
-                "deadline": iso_utc(deadline),
-                "reported_at": iso_utc(r["reported_at"]),
-                "resolved_at": iso_utc(r["resolved_at"]),
-                "open": bool(r["open_then"]),
-                "overdue": bool(deadline is not None and deadline < end and not reported_by_end),
-                "days_to_deadline": None
+            OpenIncident(
+                incident_id=r["incident_id"],
+                severity=r["severity"],
+                category=r["category"],
+                status=r["status"],
+                title=r["title"],
+                opened_at=iso_utc(r["opened_at"]),
+                serious=bool(r["serious"]),
+                aware_at=iso_utc(r["aware_at"]),
+                deadline=iso_utc(deadline),
+                reported_at=iso_utc(r["reported_at"]),
+                resolved_at=iso_utc(r["resolved_at"]),
+                open=bool(r["open_then"]),
+                overdue=bool(deadline is not None and deadline < end and not reported_by_end),
+                days_to_deadline=None
                 if deadline is None or reported_by_end
                 else round((deadline - end).total_seconds() / 86400, 1),
-            }
+            )
         )
     return out
 
 
 def out_of_scope_examples(
     conn: duckdb.DuckDBPyConnection, ctx: Context, dep: Deployment, week: str
-) -> list[dict[str, Any]]:
+) -> list[ScopeExample]:
     start, end = wk.week_bounds(week, ctx.settings.timezone)
     rows = run(
         conn,
@@ -100,58 +107,55 @@ def out_of_scope_examples(
         {"deployment": dep.id, "start": start, "end": end, "approved": list(dep.approved_use_cases)},
     )
     return [
-        {
-            "use_case": r["use_case"],
-            "source": r["source"],
-            "events": int(r["events"]),
-            "examples": list(r["examples"]),
-        }
+        ScopeExample(
+            use_case=r["use_case"], source=r["source"], events=int(r["events"]), examples=list(r["examples"])
+        )
         for r in rows
     ]
 
 
-def week_changes(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str) -> list[dict[str, Any]]:
+def week_changes(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week: str) -> list[ChangeRecord]:
     start, end = wk.week_bounds(week, ctx.settings.timezone)
     rows = run(conn, "week_changes", {"deployment": dep, "start": start, "end": end})
-    return [{**r, "ts": iso_utc(r["ts"])} for r in rows]
+    return [ChangeRecord(**{**r, "ts": iso_utc(r["ts"])}) for r in rows]
 
 
-def review_dict(
+def review_of(
     conn: duckdb.DuckDBPyConnection,
     ctx: Context,
     dep: Deployment,
     history: History,
     result: WeekResult,
     data_weeks: list[str],
-) -> dict[str, Any]:
-    """The review JSON of one week of `history`; `data_weeks` are all the deployment's weeks with data."""
-    recommendation = result.recommendation.to_dict() if result.recommendation else None
-    return {
-        "deployment": dep.id,
-        "week": result.week,
-        "period": wk.period(result.week),
-        "metrics": {name: m.to_dict() for name, m in result.metrics.items()},
-        "alerts": [a.to_dict() for a in result.alerts],
-        "recommendation": recommendation,
-        "open_incidents": open_incidents(conn, ctx, dep.id, result.week),
-        "out_of_scope_examples": out_of_scope_examples(conn, ctx, dep, result.week),
-        "changes": week_changes(conn, ctx, dep.id, result.week),
-        "deployment_info": deployment_info(dep),
-        "new_use_cases": list(result.new_use_cases),
-        "baseline_weeks": list(history.baseline_weeks),
-        "weeks_of_data": result.weeks_of_data,
-        "currency": ctx.settings.currency,
-        "generated_from": {
-            "first_week": data_weeks[0] if data_weeks else None,
-            "last_week": data_weeks[-1] if data_weeks else None,
-            "timezone": ctx.settings.timezone,
-        },
-    }
+) -> Review:
+    """The review of one week of `history`; `data_weeks` are all the deployment's weeks with data."""
+    period = wk.period(result.week)
+    return Review(
+        deployment=dep.id,
+        week=result.week,
+        period=Period(start=period["start"], end=period["end"]),
+        metrics=dict(result.metrics),
+        alerts=list(result.alerts),
+        recommendation=result.recommendation,
+        open_incidents=open_incidents(conn, ctx, dep.id, result.week),
+        out_of_scope_examples=out_of_scope_examples(conn, ctx, dep, result.week),
+        changes=week_changes(conn, ctx, dep.id, result.week),
+        deployment_info=deployment_info(dep),
+        new_use_cases=list(result.new_use_cases),
+        baseline_weeks=list(history.baseline_weeks),
+        weeks_of_data=result.weeks_of_data,
+        currency=ctx.settings.currency,
+        generated_from=GeneratedFrom(
+            first_week=data_weeks[0] if data_weeks else None,
+            last_week=data_weeks[-1] if data_weeks else None,
+            timezone=ctx.settings.timezone,
+        ),
+    )
 
 
 def build_review(
     conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str | None = None
-) -> dict[str, Any]:
+) -> Review:
     """The DESIGN §9 review of `deployment` for `week` (default: its latest week with usage data)."""
     dep = ctx.registry.get(deployment)
     raw = load_raw(conn, ctx.settings, [dep])[dep.id]
@@ -161,4 +165,4 @@ def build_review(
     result = history.get(chosen)
     if result is None:  # cannot happen: a week with data is always in the history
         raise PostlaunchError(f"week {chosen} is missing from the history of {dep.id}")
-    return review_dict(conn, ctx, dep, history, result, data_weeks)
+    return review_of(conn, ctx, dep, history, result, data_weeks)

@@ -13,8 +13,8 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from metrics import weeks as wk
 from metrics.queries import run
+from postlaunch import weeks as wk
 from postlaunch.config import Context
 
 SPLIT_COLUMNS = [
@@ -41,34 +41,21 @@ def scope_model_info(conn: duckdb.DuckDBPyConnection, deployment: str) -> dict[s
     """The stored scope model of `deployment` (None before any placement): threshold, calibration (dict),
     fingerprint, placed_at, and how many of its unlabeled events with text it placed (`placed_events`)
     and how many are still unplaced or placed by an earlier model (`pending_events`), in rows."""
-    cur = conn.cursor()
+    rows = run(conn, "scope_model_info", {"dep": deployment})
+    if not rows:
+        return None
+    row = rows[0]
     try:
-        row = cur.execute(
-            "SELECT threshold, calibration, fingerprint, placed_at FROM scope_models "
-            "WHERE deployment = ? ORDER BY placed_at DESC LIMIT 1",
-            [deployment],
-        ).fetchone()
-        if row is None:
-            return None
-        counts = cur.execute(
-            "SELECT count(*) FILTER (inferred_fingerprint = $fp), "
-            "count(*) FILTER (inferred_fingerprint IS DISTINCT FROM $fp) "
-            "FROM usage_events WHERE deployment = $dep AND use_case IS NULL AND request_text IS NOT NULL",
-            {"fp": row[2], "dep": deployment},
-        ).fetchone()
-    finally:
-        cur.close()
-    try:
-        calibration = json.loads(row[1]) if row[1] else {}
+        calibration = json.loads(row["calibration"]) if row["calibration"] else {}
     except ValueError:
-        calibration = {"unreadable": row[1]}
+        calibration = {"unreadable": row["calibration"]}
     return {
-        "threshold": float(row[0]),
+        "threshold": float(row["threshold"]),
         "calibration": calibration,
-        "fingerprint": row[2],
-        "placed_at": row[3],
-        "placed_events": int(counts[0]) if counts else 0,
-        "pending_events": int(counts[1]) if counts else 0,
+        "fingerprint": row["fingerprint"],
+        "placed_at": row["placed_at"],
+        "placed_events": int(row["placed_events"]),
+        "pending_events": int(row["pending_events"]),
     }
 
 

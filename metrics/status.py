@@ -6,12 +6,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from metrics.catalog import BY_NAME, DEFAULT_THRESHOLDS, Metric
+from postlaunch.catalog import BY_NAME, DEFAULT_THRESHOLDS, Metric, Status
 from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
-
-STATUSES = ("ok", "watch", "warn", "critical", "insufficient_data", "no_threshold")
-ALERT_LEVELS = ("warn", "critical")
 
 
 @dataclass(frozen=True)
@@ -67,7 +64,7 @@ def status_of(
     ci: tuple[float, float] | None,
     levels: Levels,
     min_n: int | None,
-) -> str:
+) -> Status:
     """The status of one metric value (DESIGN §6).
 
     no_threshold without thresholds; insufficient_data without a value or below the minimum n;

@@ -1,41 +1,41 @@
-"""The decision log (DESIGN §8): the one writer of the `decisions` table. It appends hash-chained
-records — the owner's decision with the review snapshot as it stood — and verifies the chain.
-
-Records are only ever appended, never updated or deleted. How a record is hashed and how the chain
-is checked lives in `metrics.evidence` (read-only), so the Evidence page and `verify` agree.
+"""The decision log's record format (DESIGN §8): which fields a record has, how it is hashed, how the
+chain is appended to and verified. It is the one writer of the `decisions` table, and it only ever
+appends; it never builds a review (the caller passes the snapshot, see `actions.decide`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import duckdb
 
-from metrics import weeks
-from metrics.evidence import ChainStatus, canonical_record, record_hash, verify_chain
-from postlaunch.config import Context
+from postlaunch import weeks
 from postlaunch.errors import PostlaunchError, UsageError
 from postlaunch.registry import WEEKDAYS
-from postlaunch.registry_log import record_registry_change
-
-__all__ = [
-    "ACTIONS",
-    "ChainStatus",
-    "DecisionRecord",
-    "canonical_record",
-    "default_next_review",
-    "parse_week",
-    "record_decision",
-    "record_hash",
-    "verify_chain",
-]
 
 ACTIONS: tuple[str, ...] = ("expand", "continue", "limit", "pause", "stop")
+# The columns of a decision record in the order they are stored; `hash` covers all the others.
+RECORD_FIELDS: tuple[str, ...] = (
+    "seq",
+    "deployment",
+    "week",
+    "decision",
+    "rationale",
+    "decided_by",
+    "attendees",
+    "actions",
+    "next_review",
+    "decided_at",
+    "snapshot",
+    "prev_hash",
+)
+_SELECT_RECORDS = f"SELECT {', '.join(RECORD_FIELDS)}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
 
 
@@ -65,8 +65,38 @@ class DecisionRecord:
         return asdict(self)
 
 
+# --- the format ---------------------------------------------------------------------------------------
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def canonical_record(record: Mapping[str, Any]) -> str:
+    """The canonical JSON a record's hash is taken of: every field except `hash`, keys sorted, compact,
+    UTF-8, dates as ISO 8601 (`decided_at` with microseconds). Anyone can recompute it from the table."""
+    return json.dumps(
+        {name: _plain(record.get(name)) for name in RECORD_FIELDS},
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+
+
+def record_hash(record: Mapping[str, Any]) -> str:
+    """sha256 (hex) of `canonical_record(record)`."""
+    return hashlib.sha256(canonical_record(record).encode("utf-8")).hexdigest()
+
+
+# --- weeks and dates ----------------------------------------------------------------------------------
+
+
 def parse_week(text: str) -> date:
-    """The Monday of ISO week `YYYY-Www` (metrics.weeks.parse_week); here a bad week is a usage error."""
+    """The Monday of ISO week `YYYY-Www` (postlaunch.weeks.parse_week); here a bad week is a usage error."""
     try:
         return weeks.parse_week(text)
     except PostlaunchError as exc:
@@ -86,119 +116,23 @@ def default_next_review(week: str, review_day: str) -> date:
     return end + timedelta(days=ahead + 7)
 
 
-def _available_weeks(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str) -> list[str]:
-    from metrics.api import available_weeks
-
-    return list(available_weeks(conn, ctx, deployment))
-
-
-def _build_review(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str
-) -> dict[str, Any]:
-    from metrics.api import build_review
-
-    return build_review(conn, ctx, deployment, week)
+def review_overdue(next_review: date | None, today: date) -> bool:
+    """A review is overdue once the day it was due has passed without a newer decision."""
+    return next_review is not None and next_review < today
 
 
-def _check_inputs(
-    ctx: Context,
-    deployment: str,
-    week: str,
-    decision: str,
-    rationale: str,
-    decided_by: str,
-    next_review: date | None,
-) -> date:
-    if deployment not in ctx.registry.deployments:
-        known = ", ".join(ctx.registry.ids) or "none: the registry is empty"
-        raise UsageError(f"unknown deployment {deployment!r}; known: {known}")
-    end = week_end(week)
-    if decision not in ACTIONS:
-        raise UsageError(f"decision {decision!r} is not one of {', '.join(ACTIONS)}")
-    if not isinstance(rationale, str) or not rationale.strip():
-        raise UsageError("the rationale is empty: say why, in a sentence the next review can read")
-    if not isinstance(decided_by, str) or not decided_by.strip():
-        raise UsageError("--by is empty: name who decided (the deployment's owner or their delegate)")
-    if next_review is not None and next_review <= end:
-        raise UsageError(
-            f"next review {next_review.isoformat()} must fall after the end of {week} ({end.isoformat()})"
-        )
-    return end
-
-
-def _week_has_data(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str) -> None:
-    weeks = _available_weeks(conn, ctx, deployment)
-    if week in weeks:
-        return
-    if not weeks:
-        raise UsageError(
-            f"no usage data for {deployment} in any week: load data with `postlaunch ingest usage FILE`"
-        )
-    raise UsageError(
-        f"no usage data for {deployment} in {week}; data covers {min(weeks)} to {max(weeks)} ({len(weeks)} weeks)"
-    )
-
-
-def record_decision(
-    conn: duckdb.DuckDBPyConnection,
-    ctx: Context,
-    *,
-    deployment: str,
-    week: str,
-    decision: str,
-    rationale: str,
-    decided_by: str,
-    attendees: Iterable[str] = (),
-    actions: str | None = None,
-    next_review: date | None = None,
-    snapshot: dict[str, Any] | None = None,
-    now: datetime | None = None,
-) -> DecisionRecord:
-    """Validate a decision and append it to the log with the review snapshot; returns the stored record.
-
-    Refuses (UsageError) an unknown deployment, a malformed week or one without usage data, an unknown
-    action, an empty rationale or decider, a next review not after the week's end. `snapshot` defaults
-    to `metrics.api.build_review` for the deployment-week; `next_review` to `default_next_review`.
-    The append reads the last record and inserts the next one in one transaction on `conn` (a writable
-    connection); DuckDB's single-writer lock orders concurrent processes into one chain.
-    """
-    week = week.strip() if isinstance(week, str) else week
-    _check_inputs(ctx, deployment, week, decision, rationale, decided_by, next_review)
-    _week_has_data(conn, ctx, deployment, week)
-    if snapshot is None:
-        snapshot = _build_review(conn, ctx, deployment, week)
-    elif snapshot.get("deployment") != deployment or snapshot.get("week") != week:
-        raise PostlaunchError(
-            f"the review snapshot is for {snapshot.get('deployment')} {snapshot.get('week')}, "
-            f"not for {deployment} {week}"
-        )
-    if next_review is None:
-        next_review = default_next_review(week, ctx.registry.get(deployment).review_day)
-    names = [a.strip() for a in attendees if a and a.strip()]
-    fields: dict[str, Any] = {
-        "deployment": deployment,
-        "week": week,
-        "decision": decision,
-        "rationale": rationale.strip(),
-        "decided_by": decided_by.strip(),
-        "attendees": json.dumps(names, ensure_ascii=False),
-        "actions": actions.strip() if actions and actions.strip() else None,
-        "next_review": next_review,
-        "decided_at": _utc(now or datetime.now(UTC)),
-        "snapshot": json.dumps(snapshot, ensure_ascii=False, separators=(",", ":"), default=str),
-    }
-    # the registry the decision was taken under is on record too (a policy change record when it changed)
-    record_registry_change(conn, ctx.registry)
-    return _append(conn, fields)
-
-
-def _utc(moment: datetime) -> datetime:
+def to_utc(moment: datetime) -> datetime:
     """Naive UTC (a naive `moment` is taken as UTC already)."""
     return moment if moment.tzinfo is None else moment.astimezone(UTC).replace(tzinfo=None)
 
 
-def _append(conn: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> DecisionRecord:
-    """Insert the next record in one transaction; retry when another connection of this process won."""
+# --- the writer ---------------------------------------------------------------------------------------
+
+
+def append(conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any]) -> DecisionRecord:
+    """Append the next record (every RECORD_FIELDS key but seq and prev_hash) in one transaction on `conn`
+    (a writable connection): it reads the last record and inserts the next one. DuckDB's single-writer
+    lock orders concurrent processes into one chain; a lost race inside this process is retried."""
     last_error: Exception | None = None
     for _ in range(_RETRIES):
         conn.execute("BEGIN TRANSACTION")
@@ -228,3 +162,100 @@ def _append(conn: duckdb.DuckDBPyConnection, fields: dict[str, Any]) -> Decision
 def _rollback(conn: duckdb.DuckDBPyConnection) -> None:
     with contextlib.suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
         conn.execute("ROLLBACK")
+
+
+# --- verification -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ChainStatus:
+    """The outcome of verifying the decision log. `broken_seq` is the first record that fails."""
+
+    ok: bool
+    records: int
+    last_hash: str
+    broken_seq: int | None = None
+    message: str = ""
+
+    def summary(self) -> str:
+        if self.ok and self.records == 0:
+            return "decision log verified: 0 records (nothing recorded yet)"
+        if self.ok:
+            return f"decision log verified: {self.records} records, last hash {self.last_hash[:12]}…"
+        return f"decision log BROKEN: {self.message}"
+
+
+def _label(rec: Mapping[str, Any]) -> str:
+    return f"record {rec['seq']} ({rec['deployment']} {rec['week']})"
+
+
+def _broken(records: list[dict[str, Any]], rec: Mapping[str, Any], message: str) -> ChainStatus:
+    return ChainStatus(False, len(records), records[-1]["hash"], rec["seq"], message)
+
+
+def _diagnose(records: list[dict[str, Any]], index: int) -> ChainStatus | None:
+    """The first problem at `records[index]`, or None when it is sound."""
+    rec = records[index]
+    prev = records[index - 1] if index else None
+    expected_seq = prev["seq"] + 1 if prev else 1
+    if record_hash(rec) != rec["hash"]:
+        # Stored under another seq than it was written with? Then the records were reordered.
+        for other in records:
+            moved = dict(rec, seq=other["seq"])
+            if other["seq"] != rec["seq"] and record_hash(moved) == rec["hash"]:
+                return _broken(
+                    records,
+                    rec,
+                    f"{_label(rec)}: out of order — its content was recorded as record {other['seq']} "
+                    "and its prev_hash does not match the record before it; records were reordered",
+                )
+        return _broken(
+            records,
+            rec,
+            f"{_label(rec)}: content was edited — stored hash {rec['hash'][:12]}… does not match "
+            f"its content (sha256 {record_hash(rec)[:12]}…)",
+        )
+    if rec["seq"] != expected_seq:
+        gap = rec["seq"] - expected_seq
+        missing = f"record {expected_seq} is" if gap == 1 else f"records {expected_seq}-{rec['seq'] - 1} are"
+        where = (
+            f"{_label(rec)} is the first record"
+            if prev is None
+            else f"record {rec['seq']} follows record {prev['seq']}"
+        )
+        return _broken(records, rec, f"{where}: {missing} missing or the chain was cut")
+    want_prev = prev["hash"] if prev else ""
+    if rec["prev_hash"] != want_prev:
+        before = f"record {prev['seq']}'s hash {want_prev[:12]}…" if prev else "'' (it is the first record)"
+        return _broken(
+            records,
+            rec,
+            f"{_label(rec)}: prev_hash {rec['prev_hash'][:12] or chr(39) * 2}… does not match {before} — "
+            "a record before it was replaced or the records were reordered",
+        )
+    return None
+
+
+def stored_records(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Every record of the log as stored, in seq order."""
+    cur = conn.cursor()
+    try:
+        rows = cur.execute(_SELECT_RECORDS).fetchall()
+    finally:
+        cur.close()
+    names = (*RECORD_FIELDS, "hash")
+    return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def verify_records(records: list[dict[str, Any]]) -> ChainStatus:
+    """Recompute every hash and link of `records` (ordered by seq); report the first broken one."""
+    for index in range(len(records)):
+        problem = _diagnose(records, index)
+        if problem is not None:
+            return problem
+    return ChainStatus(True, len(records), records[-1]["hash"] if records else "")
+
+
+def verify_chain(conn: duckdb.DuckDBPyConnection) -> ChainStatus:
+    """Verify the whole decision log in the database."""
+    return verify_records(stored_records(conn))

@@ -17,6 +17,10 @@ class UsageError(PostlaunchError):
     exit_code = 2
 
 
+class UnknownDeploymentError(UsageError):
+    """A deployment id the registry does not know; the message names the ones it does."""
+
+
 class ConfigError(PostlaunchError):
     """The settings or the registry are invalid; the message names the key."""
 

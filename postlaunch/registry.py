@@ -13,13 +13,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from metrics.catalog import BY_NAME, DEFAULT_THRESHOLDS
-from postlaunch.errors import ConfigError
+from postlaunch.catalog import BY_NAME, DEFAULT_THRESHOLDS
+from postlaunch.errors import ConfigError, UnknownDeploymentError
+from postlaunch.rules import OUT_OF_SCOPE
 from postlaunch.settings import format_validation_error
 
 RiskTier = Literal["low", "medium", "high"]
 DataClass = Literal["public", "internal", "confidential", "restricted"]
-DATA_CLASS_RANK: dict[str, int] = {"public": 0, "internal": 1, "confidential": 2, "restricted": 3}
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 MAX_EXAMPLES = 20
 # Registry keys whose ids name the vendor scope (OpenAI project, Anthropic workspace) of one deployment.
@@ -82,6 +82,15 @@ class Deployment(BaseModel):
             seen.add(item)
         return value
 
+    @field_validator("approved_use_cases")
+    @classmethod
+    def _not_the_out_of_scope_label(cls, value: list[str]) -> list[str]:
+        if OUT_OF_SCOPE in value:
+            raise ValueError(
+                f"{OUT_OF_SCOPE!r} names requests outside every approved use case; it cannot be approved"
+            )
+        return value
+
     @field_validator("thresholds")
     @classmethod
     def _known_metrics(cls, value: dict[str, Threshold]) -> dict[str, Threshold]:
@@ -122,9 +131,6 @@ class Deployment(BaseModel):
                 )
         return self
 
-    def data_class_allowed(self, data_class: str) -> bool:
-        return DATA_CLASS_RANK[data_class] <= DATA_CLASS_RANK[self.max_data_class]
-
 
 class Registry(BaseModel):
     model_config = ConfigDict(frozen=True)
@@ -135,7 +141,7 @@ class Registry(BaseModel):
             return self.deployments[deployment_id]
         except KeyError:
             known = ", ".join(sorted(self.deployments)) or "none: the registry is empty"
-            raise ConfigError(f"unknown deployment {deployment_id!r}; known: {known}") from None
+            raise UnknownDeploymentError(f"unknown deployment {deployment_id!r}; known: {known}") from None
 
     @property
     def ids(self) -> list[str]:

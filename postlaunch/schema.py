@@ -1,5 +1,6 @@
 """The one owner of the DuckDB schema: every table of the data contract, ingest runs, quarantine,
-decisions and change records, created by numbered migrations recorded in `schema_migrations`.
+decisions and change records, and the rule macros of `postlaunch.rules`, created by numbered
+migrations recorded in `schema_migrations`. A changed rule macro needs a new migration.
 
 Nothing else in the project issues CREATE or ALTER; readers may call `check_schema` only.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import duckdb
 
+from postlaunch import rules
 from postlaunch.errors import PostlaunchError
 
 # Each migration: (version, name, statements). Append new ones; never edit a released one.
@@ -202,6 +204,11 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
             )
             """,
         ],
+    ),
+    (
+        2,
+        "rule macros: out of scope, negative feedback, data-class rank (postlaunch.rules)",
+        rules.macro_statements(),
     ),
 ]
 

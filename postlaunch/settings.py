@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
+from postlaunch.catalog import DEFAULT_THRESHOLDS
 from postlaunch.errors import ConfigError
 
 ENV_PREFIX = "POSTLAUNCH_"
@@ -130,8 +131,6 @@ class Settings(BaseSettings):
     @field_validator("thresholds")
     @classmethod
     def _known_metrics(cls, value: dict[str, Any]) -> dict[str, Any]:
-        from metrics.catalog import DEFAULT_THRESHOLDS
-
         for name in value:
             if name not in DEFAULT_THRESHOLDS:
                 raise ValueError(
@@ -148,19 +147,10 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlBlock(settings_cls))
-
-
-class _TomlBlock(PydanticBaseSettingsSource):
-    """The settings part of the config file: its top-level keys except `[deployments]`."""
-
-    data: dict[str, Any] = {}
-
-    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
-        return self.data.get(field_name), field_name, False
-
-    def __call__(self) -> dict[str, Any]:
-        return dict(self.data)
+        # The environment wins over the file's settings block, which `load_settings` passes as the
+        # constructor's arguments; the command line's --db and --config are applied after both. No state
+        # lives on the class, so loading is safe from any thread (the dashboard's server has many).
+        return (env_settings, init_settings)
 
 
 def read_toml(path: Path) -> dict[str, Any]:
@@ -177,11 +167,19 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: not valid TOML: {exc}") from exc
 
 
+def environment() -> tuple[tuple[str, str], ...]:
+    """The POSTLAUNCH_ variables as they stand (what a cache of loaded settings must be keyed on)."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.upper().startswith(ENV_PREFIX)))
+
+
+def config_path(config: Path | None = None) -> Path:
+    """The config file: `config` (the command line's), else POSTLAUNCH_CONFIG, else ./postlaunch.toml."""
+    return config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
+
+
 def _check_environment() -> None:
     known = {name.upper() for name in Settings.model_fields}
-    for key in os.environ:
-        if not key.upper().startswith(ENV_PREFIX):
-            continue
+    for key, _ in environment():
         top = key.upper()[len(ENV_PREFIX) :].split("__", 1)[0]
         if top not in known:
             raise ConfigError(
@@ -214,22 +212,22 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[S
     `config` and `db` come from the command line and win over everything else.
     """
     _check_environment()
-    config_path = config or Path(os.environ.get(f"{ENV_PREFIX}CONFIG", DEFAULT_CONFIG))
+    path = config_path(config)
     if config is not None and not config.exists():
         raise ConfigError(f"{config}: config file not found")
-    raw = read_toml(config_path)
+    raw = read_toml(path)
     registry = raw.pop(REGISTRY_KEY, {})
     if not isinstance(registry, dict):
-        raise ConfigError(f"{config_path}: [{REGISTRY_KEY}] must be a table of deployments")
+        raise ConfigError(f"{path}: [{REGISTRY_KEY}] must be a table of deployments")
     raw.pop("config", None)
-    _TomlBlock.data = raw
     try:
-        settings = Settings(config=config_path) if db is None else Settings(config=config_path, db=db)
+        settings = Settings(**raw)
     except ValidationError as exc:
-        raise ConfigError(format_validation_error(str(config_path), exc)) from exc
-    finally:
-        _TomlBlock.data = {}
-    return settings, registry
+        raise ConfigError(format_validation_error(str(path), exc)) from exc
+    overrides: dict[str, Any] = {"config": path}
+    if db is not None:
+        overrides["db"] = db
+    return settings.model_copy(update=overrides), registry
 
 
 def settings_doc() -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from postlaunch.cli import main
+from cli.main import main
 from postlaunch.db import connect
 
 REGISTRY = """
@@ -126,8 +126,6 @@ class Sample:
 
 
 def ingested_sample(factory: pytest.TempPathFactory) -> Sample:
-    """The sample ingested into a fresh folder (skips while the committed sample is not there); call it
-    with the environment cleaned (`clean_env`)."""
-    if not sample_deployments():
-        pytest.skip("sample_data/postlaunch.toml is not there yet")
+    """The committed sample ingested into a fresh folder; call it with the environment cleaned (`clean_env`)."""
+    assert sample_deployments(), "sample_data/postlaunch.toml lists no deployment"
     return Sample(factory.mktemp("sample"))

@@ -15,7 +15,6 @@ import pytest
 from postlaunch.config import Context, load_context
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED_DATA = REPO.parent / "shared" / "data"
 
 REGISTRY_TOML = """
 [deployments.support-triage]
@@ -75,9 +74,7 @@ class Workspace:
 
 # Runs postlaunch's real main() with only the ingest command registered, so a subprocess does not
 # depend on the other commands being importable.
-CLI_SNIPPET = (
-    "import sys, postlaunch.cli as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
-)
+CLI_SNIPPET = "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
 
 
 @pytest.fixture
@@ -108,14 +105,14 @@ class CliResult:
 @pytest.fixture
 def ingest_cli(workspace: Workspace, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]):
     """Run `postlaunch ... ARGS` in-process on the workspace: returns CliResult(rc, out, err)."""
-    import postlaunch.cli
+    import cli.main
 
-    monkeypatch.setattr(postlaunch.cli, "COMMANDS", {"ingest": "ingest"})
+    monkeypatch.setattr(cli.main, "COMMANDS", {"ingest": "ingest"})
 
     def run(*args: str) -> CliResult:
         capsys.readouterr()
         try:
-            rc = postlaunch.cli.main(workspace.argv(*args))
+            rc = cli.main.main(workspace.argv(*args))
         except SystemExit as exc:  # argparse errors
             rc = int(exc.code or 0)
         captured = capsys.readouterr()

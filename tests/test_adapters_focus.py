@@ -15,6 +15,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from shared_data import shared_files
 
 from ingest.adapters import focus
 from ingest.adapters._common import AdapterError
@@ -25,7 +26,7 @@ from postlaunch.settings import Settings
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "focus"
 SAMPLE = DATA / "focus_sample_1.0.csv"
-EXAMPLES = sorted((DATA / "spec_examples_v1.2").glob("*.csv"))
+EXAMPLES = shared_files("focus/spec_examples_v1.2/*.csv", at_least=15)
 SQS = "Amazon Simple Queue Service"
 ACCOUNT = "43883916739"
 

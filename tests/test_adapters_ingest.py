@@ -16,6 +16,7 @@ from typing import Any
 
 import duckdb
 import pytest
+from shared_data import shared_files
 
 from ingest.engine import FileResult, ingest_paths
 from ingest.mapping import load_map_file
@@ -27,7 +28,7 @@ from postlaunch.settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 SAMPLE = DATA / "focus" / "focus_sample_1.0.csv"
-EXAMPLES = sorted((DATA / "focus" / "spec_examples_v1.2").glob("*.csv"))
+EXAMPLES = shared_files("focus/spec_examples_v1.2/*.csv", at_least=15)
 BASE = {"name": "n", "owner": "o", "risk_tier": "high", "launched": "2026-06-01", "approved_use_cases": ["a"]}
 COST_MATCH = {"ServiceName": ["Amazon Simple Queue Service"], "SubAccountId": ["43883916739"]}
 
@@ -263,7 +264,7 @@ def test_command_line_summary(tmp_path: Path) -> None:
         'ServiceName = ["Amazon Simple Queue Service"]\nSubAccountId = ["43883916739"]\n',
         encoding="utf-8",
     )
-    cmd = [sys.executable, "-m", "postlaunch.cli", "--config", str(config), "--db", str(tmp_path / "c.duckdb"),
+    cmd = [sys.executable, "-m", "cli.main", "--config", str(config), "--db", str(tmp_path / "c.duckdb"),
            "ingest", "focus", str(SAMPLE), "--json"]  # fmt: skip
     done = subprocess.run(cmd, capture_output=True, text=True, cwd=tmp_path, check=False)
     assert done.returncode == 0, done.stderr

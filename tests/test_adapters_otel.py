@@ -13,7 +13,7 @@ import pytest
 from ingest.adapters import otel
 from ingest.adapters._common import AdapterError
 from postlaunch.config import Context
-from postlaunch.errors import ConfigError
+from postlaunch.errors import UnknownDeploymentError
 from postlaunch.registry import parse_registry
 from postlaunch.settings import Settings
 
@@ -97,7 +97,7 @@ def test_unmapped_service_is_quarantined_with_reason() -> None:
 def test_deployment_option_wins_and_is_checked() -> None:
     usage = rows(otel.convert(DATA / "openllmetry_in.json", make_ctx(), {"deployment": "other"}), "usage")
     assert usage[0]["deployment"] == "other" and usage[0]["__reason"] is None
-    with pytest.raises(ConfigError, match="unknown deployment 'nope'"):
+    with pytest.raises(UnknownDeploymentError, match="unknown deployment 'nope'"):
         otel.convert(DATA / "openllmetry_in.json", make_ctx(), {"deployment": "nope"})
 
 

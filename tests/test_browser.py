@@ -48,7 +48,7 @@ def _free_port() -> int:
 
 @pytest.fixture()
 def server(sample_copy: SampleDb, tmp_path: Path) -> Iterator[str]:
-    from postlaunch.commands.dashboard import command, environment
+    from cli.commands.dashboard import command, environment
 
     port = _free_port()
     env = {k: v for k, v in environment(str(sample_copy.db), str(sample_copy.config)).items()}
@@ -137,7 +137,7 @@ def test_review_flow_in_a_real_browser(server: str, page: object, sample_copy: S
     _shot(p, "portfolio")
     # Selecting the drifting deployment's row offers its Weekly review (grid rows are 35 px, canvas-drawn).
     with pdb.connect(sample_copy.db, read_only=True) as conn:
-        order = [row["deployment"] for row in api.portfolio(conn, ctx, week)]
+        order = [row.deployment for row in api.portfolio(conn, ctx, week)]
     grid = p.locator("[data-testid='stDataFrame']").first.bounding_box()  # type: ignore[attr-defined]
     p.mouse.click(grid["x"] + 16, grid["y"] + 35 + order.index(DRIFTING) * 35 + 17)  # type: ignore[attr-defined]
     p.get_by_text("Open the Weekly review of Support ticket triage").click()  # type: ignore[attr-defined]
@@ -148,7 +148,7 @@ def test_review_flow_in_a_real_browser(server: str, page: object, sample_copy: S
     # The drifting deployment's Weekly review, through a shareable link.
     p.goto(f"{server}/review?deployment={DRIFTING}&week={week}")  # type: ignore[attr-defined]
     p.get_by_text("Recommendation:").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    action = review["recommendation"]["action"].upper()
+    action = (review.action or "continue").upper()
     assert p.get_by_text(f"Recommendation: {action}").count() >= 1  # type: ignore[attr-defined]
     assert "deployment=support-triage" in p.url and f"week={week}" in p.url  # type: ignore[attr-defined]
     _no_error_on(p)
@@ -168,7 +168,7 @@ def test_review_flow_in_a_real_browser(server: str, page: object, sample_copy: S
     with pdb.connect(sample_copy.db, read_only=True) as conn:
         log = decision_log(conn)
     assert list(log["rationale"]) == [rationale]
-    assert list(log["decision"]) == [review["recommendation"]["action"]]
+    assert list(log["decision"]) == [review.action]
     assert log["attendees"][0] == ["Governance lead", "Vendor contact"]
     # Every other page draws without an error; keep a screenshot of each.
     for path, heading in (

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from commands_db import Org, clean_env
 
-from postlaunch.commands.check import overall_level
+from cli.commands.check import overall_level
 
 WEEK = "2026-W47"
 
@@ -121,8 +121,8 @@ def test_errors_as_json(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
         ([], "unknown"),
         (["ok", "ok"], "ok"),
         (["ok", "unknown"], "unknown"),
-        (["unknown", "warning"], "warning"),
-        (["critical", "unknown", "warning"], "critical"),
+        (["unknown", "warn"], "warn"),
+        (["critical", "unknown", "warn"], "critical"),
         (["ok", "bogus"], "unknown"),
     ],
 )

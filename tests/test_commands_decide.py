@@ -97,7 +97,7 @@ def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> Non
         (
             {"--week": "2026-W40"},
             2,
-            "no usage data for support-triage in 2026-W40; data covers 2026-W45 to 2026-W47",
+            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to 2026-W47",
         ),
         (
             {"--decision": "escalate"},
@@ -208,7 +208,7 @@ def test_two_decide_commands_at_once_form_one_chain(org: Org) -> None:
     base = [
         sys.executable,
         "-m",
-        "postlaunch.cli",
+        "cli.main",
         "--db",
         str(org.db),
         "--config",

@@ -8,12 +8,12 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 from commands_db import Org, clean_env
+from review_factory import make_review
 
-from metrics.render_md import format_value, period_text, render_markdown
+from report.minutes import period_text, render_markdown
 
 ROOT = Path(__file__).resolve().parents[1]
 TOP_KEYS = {
@@ -29,120 +29,51 @@ TOP_KEYS = {
 }
 METRIC_KEYS = {"value", "n", "ci", "status", "warn", "critical", "direction", "previous", "category"}
 
-REVIEW: dict[str, Any] = {
-    "deployment": "support-triage",
-    "new_use_cases": ["refund_decision"],
-    "baseline_weeks": ["2026-W32", "2026-W33", "2026-W34", "2026-W35"],
-    "week": "2026-W47",
-    "period": {"start": "2026-11-16", "end": "2026-11-22"},
-    "deployment_info": {
-        "name": "Support ticket triage",
-        "owner": "Head of Support Operations",
-        "risk_tier": "high",
-        "approved_use_cases": ["ticket_classification", "routing_suggestion"],
-        "approved_teams": ["support-l1"],
-        "max_data_class": "internal",
+REVIEW = make_review(
+    metrics={
+        "events": {"value": 1240, "n": 1240, "previous": 1100},
+        "out_of_scope_share": {"value": 0.18, "n": 1240, "ci": [0.16, 0.2], "status": "critical",
+                               "warn": 0.02, "critical": 0.05, "previous": 0.12},
+        "acceptance_rate": {"value": 0.75, "n": 20, "ci": [0.53, 0.89], "status": "insufficient_data",
+                            "warn": 0.8, "critical": 0.6},
+        "cost_wow_change": {"value": 0.2345, "n": 3, "status": "ok", "warn": 0.3, "critical": 0.6,
+                            "previous": -0.1},
     },
-    "metrics": {
-        "events": {
-            "value": 1240,
-            "n": 1240,
-            "ci": None,
-            "status": "no_threshold",
-            "warn": None,
-            "critical": None,
-            "direction": "above",
-            "previous": 1100,
-            "category": "use",
-        },
-        "out_of_scope_share": {
-            "value": 0.18,
-            "n": 1240,
-            "ci": [0.16, 0.2],
-            "status": "critical",
-            "warn": 0.02,
-            "critical": 0.05,
-            "direction": "above",
-            "previous": 0.12,
-            "category": "scope",
-        },
-        "acceptance_rate": {
-            "value": 0.75,
-            "n": 20,
-            "ci": [0.53, 0.89],
-            "status": "insufficient_data",
-            "warn": 0.8,
-            "critical": 0.6,
-            "direction": "below",
-            "previous": None,
-            "category": "quality",
-        },
-        "cost_wow_change": {
-            "value": 0.2345,
-            "n": None,
-            "ci": None,
-            "status": "ok",
-            "warn": 0.3,
-            "critical": 0.6,
-            "direction": "above",
-            "previous": -0.1,
-            "category": "cost",
-        },
+    new_use_cases=["refund_decision"],
+    baseline_weeks=["2026-W32", "2026-W33", "2026-W34", "2026-W35"],
+    deployment_info={
+        "name": "Support ticket triage", "owner": "Head of Support Operations", "risk_tier": "high",
+        "status": "active", "approved_use_cases": ["ticket_classification", "routing_suggestion"],
+        "approved_teams": ["support-l1"], "max_data_class": "internal", "weekly_budget": None,
+        "launched": "2026-06-01",
     },
-    "alerts": [
-        {
-            "metric": "out_of_scope_share",
-            "level": "critical",
-            "value": 0.18,
-            "threshold": 0.05,
-            "message": "out_of_scope_share 0.18 (n=1,240; 95% CI 0.16-0.20) above critical 0.05 — 3rd week in a row",
-        }
+    alerts=[
+        {"metric": "out_of_scope_share", "level": "critical", "value": 0.18, "threshold": 0.05,
+         "message": "out_of_scope_share 0.18 (n=1,240; 95% CI 0.16-0.20) above critical 0.05 — 3rd week in a row",
+         "n": 1240, "ci": [0.16, 0.2], "weeks_in_a_row": 3, "since": "2026-W45", "category": "scope",
+         "week": "2026-W47"}
     ],
-    "recommendation": {
+    recommendation={
         "action": "pause",
-        "reasons": [
-            {
-                "rule": "pause",
-                "action": "pause",
-                "metric": "out_of_scope_share",
-                "value": 0.18,
-                "threshold": 0.05,
-                "week": "2026-W47",
-                "text": "critical scope alert this week: out_of_scope_share 0.18 above 0.05",
-            }
-        ],
+        "reasons": [{"rule": 2, "action": "pause", "metric": "out_of_scope_share", "value": 0.18,
+                     "threshold": 0.05, "week": "2026-W47",
+                     "text": "critical scope alert this week: out_of_scope_share 0.18 above 0.05"}],
     },
-    "open_incidents": [
-        {
-            "incident_id": "INC-7",
-            "severity": "high",
-            "status": "open",
-            "opened_at": "2026-11-01T10:00:00",
-            "title": "Customer | data in a prompt",
-            "serious": True,
-            "deadline": "2026-11-16",
-            "overdue": True,
-            "reported_at": None,
-        }
+    open_incidents=[
+        {"incident_id": "INC-7", "severity": "high", "category": "privacy", "status": "open",
+         "title": "Customer | data in a prompt", "opened_at": "2026-11-01T10:00:00Z", "serious": True,
+         "aware_at": None, "deadline": "2026-11-16T10:00:00Z", "reported_at": None, "resolved_at": None,
+         "open": True, "overdue": True, "days_to_deadline": -6.6}
     ],
-    "out_of_scope_examples": [
-        {
-            "use_case": "refund_decision",
-            "source": "labelled",
-            "events": 140,
-            "examples": ["Should we refund order [NUMBER]?", "Refund  ORD-1?"],
-        }
+    out_of_scope_examples=[
+        {"use_case": "refund_decision", "source": "labelled", "events": 140,
+         "examples": ["Should we refund order [NUMBER]?", "Refund  ORD-1?"]}
     ],
-    "changes": [
-        {
-            "ts": "2026-11-17T09:00:00",
-            "kind": "model",
-            "summary": "gpt-4o -> gpt-5",
-            "changed_by": "ops",
-            "approved_by": "CTO",
-        }
+    changes=[
+        {"ts": "2026-11-17T09:00:00Z", "kind": "model", "summary": "gpt-4o -> gpt-5", "changed_by": "ops",
+         "approved_by": "CTO", "source": "file"}
     ],
-}
+)  # fmt: skip
 
 
 def test_markdown_minutes_read_top_to_bottom() -> None:
@@ -158,17 +89,17 @@ def test_markdown_minutes_read_top_to_bottom() -> None:
     assert "## Recommendation: PAUSE" in lines
     assert "- critical scope alert this week: out_of_scope_share 0.18 above 0.05" in lines
     assert (
-        "| out_of_scope_share | 18.0% | n=1,240; CI 16.0%–20.0% | **CRITICAL** | warn >2.0%, crit >5.0% "
-        "| 12.0% |"
+        "| out_of_scope_share | 18% | n=1,240; 95% CI 16%–20% | **CRITICAL** | warn above 2.0%, crit above 5.0% "
+        "| 12% |"
     ) in lines
     assert (
-        "| acceptance_rate | 75.0% | n=20; CI 53.0%–89.0% | too few data | warn <80.0%, crit <60.0% | – |"
+        "| acceptance_rate | 75% | n=20; 95% CI 53%–89% | too few data | warn below 80%, crit below 60% | — |"
         in lines
     )
-    assert "| cost_wow_change | +23.4% | – | ok | warn >+30.0%, crit >+60.0% | -10.0% |" in lines
+    assert "| cost_wow_change | +23% | n=3 | ok | warn above +30%, crit above +60% | -10% |" in lines
     assert (
-        "| INC-7 | high | open | 2026-11-01 | Customer \\| data in a prompt | yes | 2026-11-16 **overdue, not reported** |"
-        in lines
+        "| INC-7 | high | open | 2026-11-01 | Customer \\| data in a prompt | yes | "
+        "**OVERDUE by 6 days — not reported** |" in lines
     )
     i = lines.index("- `refund_decision` (140 events, labelled):")
     assert lines[i + 1 : i + 3] == ["  - “Should we refund order [NUMBER]?”", "  - “Refund ORD-1?”"]
@@ -197,10 +128,8 @@ def test_markdown_minutes_read_top_to_bottom() -> None:
 
 
 def test_markdown_of_an_empty_week() -> None:
-    md = render_markdown(
-        {"deployment": "x", "week": "2026-W01", "metrics": {}, "recommendation": {"action": "continue"}}
-    )
-    assert md.startswith("# x · 2026-W01\n")
+    md = render_markdown(make_review())
+    assert md.startswith("# Support ticket triage · 2026-W47 (16-22 Nov 2026) · risk HIGH")
     for line in (
         "None this week.",
         "None open at the week's end.",
@@ -213,33 +142,15 @@ def test_markdown_of_an_empty_week() -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "value", "expected"),
+    ("week", "expected"),
     [
-        ("events", 12345, "12,345"),
-        ("out_of_scope_share", 0.0512, "5.1%"),
-        ("events_wow_change", -0.25, "-25.0%"),
-        ("budget_burn", 0.8, "80.0%"),
-        ("cost_total", 1234.5, "1,234.50 USD"),
-        ("use_case_drift_js", 0.12345, "0.123"),
-        ("mean_rating", 4.256, "4.26"),
-        ("open_incidents", None, "–"),
+        ("2026-W47", "16-22 Nov 2026"),
+        ("2026-W49", "30 Nov-6 Dec 2026"),
+        ("2026-W53", "28 Dec 2026-3 Jan 2027"),
     ],
 )
-def test_format_value(name: str, value: Any, expected: str) -> None:
-    assert format_value(name, value, "USD") == expected
-
-
-@pytest.mark.parametrize(
-    ("start", "end", "expected"),
-    [
-        ("2026-11-16", "2026-11-22", "16-22 Nov 2026"),
-        ("2026-11-16", "2026-11-23", "16-22 Nov 2026"),  # an exclusive end
-        ("2026-11-30", "2026-12-06", "30 Nov-6 Dec 2026"),
-        ("2026-12-28", "2027-01-03", "28 Dec 2026-3 Jan 2027"),
-    ],
-)
-def test_period_text(start: str, end: str, expected: str) -> None:
-    assert period_text({"period": {"start": start, "end": end}}) == expected
+def test_period_text(week: str, expected: str) -> None:
+    assert period_text(make_review(week=week)) == expected
 
 
 @pytest.fixture
@@ -283,7 +194,7 @@ def test_review_html(org: Org, tmp_path: Path, capsys: pytest.CaptureFixture[str
     code = org.run(
         "review", "--deployment", "support-triage", "--format", "html", "--out", str(tmp_path / "p.html")
     )
-    if importlib.util.find_spec("dashboard.pack") is None:
+    if importlib.util.find_spec("report.pack") is None:
         assert code == 1
         assert "html review pack not available" in capsys.readouterr().err
     else:
@@ -320,8 +231,8 @@ def test_review_without_data(
 def test_command_modules_do_not_load_streamlit_or_plotly(module: str) -> None:
     code = (
         "import importlib, sys; "
-        f"mod = importlib.import_module('postlaunch.commands.{module}'); "
-        "import metrics.api, metrics.render_md, metrics.evidence, postlaunch.decisions; "
+        f"mod = importlib.import_module('cli.commands.{module}'); "
+        "import metrics.api, report.minutes, metrics.evidence, postlaunch.decisions; "
         "bad = [m for m in ('streamlit', 'plotly') if m in sys.modules]; print(bad); sys.exit(1 if bad else 0)"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

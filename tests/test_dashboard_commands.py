@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from dashboard_db import ROOT, SampleDb, clean_env, sample_db  # noqa: F401
 
-from postlaunch.cli import main
-from postlaunch.commands.dashboard import APP, command, environment
+from cli.commands.dashboard import APP, command, environment
+from cli.main import main
 from postlaunch.errors import UsageError
 
 # ruff: noqa: F811
@@ -97,7 +97,7 @@ def test_dashboard_command_serves_on_loopback_and_stops_by_pid(sample_db: Sample
     env["HOME"] = str(tmp_path)
     args = ["--db", str(sample_db.db), "--config", str(sample_db.config), "dashboard", "--port", str(port)]
     process = subprocess.Popen(
-        [sys.executable, "-m", "postlaunch.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,

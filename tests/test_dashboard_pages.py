@@ -8,6 +8,7 @@ the Evidence log — and the decision form records through `record_decision` (or
 from __future__ import annotations
 
 import base64
+from types import SimpleNamespace
 import json
 from pathlib import Path
 from typing import Any
@@ -24,21 +25,29 @@ from dashboard_db import (  # noqa: F401
     sample_copy,
     sample_db,
 )
+from pydantic import BaseModel
 from streamlit.testing.v1 import AppTest
 
-from dashboard import fmt
 from metrics import api, scope
 from metrics.evidence import change_records, decision_log, verify_chain
 from postlaunch import db as pdb
+from postlaunch import fmt
 from postlaunch.config import load_context
+from report import layout
 
 DRIFTING = "support-triage"
 
 
 def _expected(sample: SampleDb, fn: Any, *args: Any, **kwargs: Any) -> Any:
+    """What `fn` (a metrics function) returns on the sample, typed results as their JSON dicts."""
     ctx = load_context(sample.config, sample.db)
     with pdb.connect(sample.db, read_only=True) as conn:
-        return fn(conn, ctx, *args, **kwargs)
+        result = fn(conn, ctx, *args, **kwargs)
+    if isinstance(result, BaseModel):
+        return result.model_dump(mode="json")
+    if isinstance(result, list) and result and isinstance(result[0], BaseModel):
+        return [r.model_dump(mode="json") for r in result]
+    return result
 
 
 def _open(sample: SampleDb, monkeypatch: pytest.MonkeyPatch, page: str, **params: str) -> AppTest:
@@ -92,7 +101,7 @@ def test_weekly_review_shows_the_api_review(sample_db: SampleDb, monkeypatch: py
     for reason in review["recommendation"]["reasons"]:
         assert reason["text"] in boxes[0]
     tiles = {m.label: m for m in at.metric}
-    for _category, headline, _extra in fmt.TILES:
+    for _category, headline, _extra in layout.TILES:
         m = review["metrics"][headline]
         tile = tiles[fmt.short(headline)]
         assert tile.value == fmt.value(headline, m["value"])
@@ -106,6 +115,20 @@ def test_weekly_review_shows_the_api_review(sample_db: SampleDb, monkeypatch: py
     assert list(examples["use case"]) == [e["use_case"] for e in review["out_of_scope_examples"]]
     assert list(examples["requests"]) == [e["events"] for e in review["out_of_scope_examples"]]
     assert at.download_button[0].label == "Download review pack (HTML)"
+    # What the meeting reads, as literal text (the committed sample, support-triage 2026-W47).
+    assert review["week"] == "2026-W47"
+    scope_tile = tiles["out of scope"]
+    assert (scope_tile.value, scope_tile.delta) == ("12%", "+2.5 pp")
+    assert (tiles["cost"].value, tiles["cost"].delta) == ("$904", "+$35.26 (+4%)")
+    first = alerts.iloc[0]
+    assert (first["metric"], first["value (n, CI)"]) == (
+        "out_of_scope_share",
+        "12% (n=1,509; 95% CI 11%–14%)",
+    )
+    assert (first["threshold"], first["since"]) == (
+        "above critical 5.0%",
+        "2nd week in a row (since 2026-W46)",
+    )
 
 
 def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
@@ -117,8 +140,10 @@ def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
     at = _open(sample_db, monkeypatch, "views/weekly_review.py", deployment="claims-summarizer")
     (incidents,) = [d.value for d in at.dataframe if "reporting deadline" in d.value.columns]
     assert list(incidents["incident"]) == [i["incident_id"] for i in review["open_incidents"]]
-    assert list(incidents["reporting deadline"]) == [fmt.deadline_text(i) for i in review["open_incidents"]]
-    assert any(text.startswith("OVERDUE by") for text in incidents["reporting deadline"])
+    assert list(incidents["reporting deadline"]) == [
+        fmt.deadline_text(SimpleNamespace(**i)) for i in review["open_incidents"]
+    ]
+    assert "OVERDUE by 18 days — not reported" in list(incidents["reporting deadline"])
 
 
 PAGES = [
@@ -178,7 +203,7 @@ def test_trend_page_charts_are_the_api_trend(
     title: str,
     metrics: list[str],
 ) -> None:
-    from dashboard.charts import _y_scale
+    from report.layout import y_scale
 
     at = _open(sample_db, monkeypatch, page, deployment=DRIFTING)
     assert at.title[0].value == f"{title} · Support ticket triage"
@@ -193,7 +218,7 @@ def test_trend_page_charts_are_the_api_trend(
         spec = json.loads(chart.proto.spec)
         line = spec["data"][0]
         rows = expected[expected["metric"] == metric].sort_values("week")
-        want = [v * _y_scale(metric) for v in rows["value"]]
+        want = [v * y_scale(metric) for v in rows["value"]]
         assert _array(line["y"]) == pytest.approx(want, nan_ok=True)
         markers = [t for t in spec["data"][1:] if t.get("name") == "change record"]
         start, end = pd.Timestamp(_monday(first)), pd.Timestamp(_monday(last, 7))
@@ -282,6 +307,18 @@ def test_data_page_shows_the_registry_and_loads_an_upload(
     assert "Tightened the refusal prompt" in set(changes["summary"])
 
 
+def test_decision_form_defaults_the_next_review_to_the_registry_review_day(
+    sample_db: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """hr-assistant reviews on Thursdays (registry review_day): the form proposes the Thursday a week after
+    the meeting on its latest week, as `postlaunch decide` does — not a Monday."""
+    week = _expected(sample_db, api.latest_week, "hr-assistant")
+    assert week == "2026-W47"  # the committed sample's last week: 16-22 Nov, its meeting Thu 26 Nov
+    at = _open(sample_db, monkeypatch, "views/weekly_review.py", deployment="hr-assistant")
+    proposed = at.date_input(key=f"next-hr-assistant-{week}").value
+    assert proposed.isoformat() == "2026-12-03" and proposed.strftime("%A") == "Thursday"
+
+
 def _decide(at: AppTest, deployment: str, week: str, rationale: str, decision: str | None = None) -> AppTest:
     if decision:
         at.segmented_control(key=f"decision-{deployment}-{week}").set_value(decision)
@@ -343,7 +380,7 @@ def test_review_pack_download_is_the_review_command_html(
     html = data.build_pack(ctx, DRIFTING, week)
     review = _expected(sample_db, api.build_review, DRIFTING, week)
     assert f'Recommendation: <span class="action">{review["recommendation"]["action"]}</span>' in html
-    assert html.count("plotly.js v") >= 1 and "<script src=" not in html
+    assert "<svg" in html and "<script" not in html  # charts inline, nothing to fetch
 
 
 def test_review_pack_equals_the_review_command_output(
@@ -352,8 +389,8 @@ def test_review_pack_equals_the_review_command_output(
     """The download and `postlaunch review --format html` are one file (up to its generation time)."""
     import re
 
+    from cli.main import main
     from dashboard import data
-    from postlaunch.cli import main
 
     point_at(monkeypatch, sample_db.db, sample_db.config)
     week = _expected(sample_db, api.latest_week, DRIFTING)
@@ -364,6 +401,6 @@ def test_review_pack_equals_the_review_command_output(
 
     def strip(text: str) -> str:
         text = re.sub(r"generated \d{4}-\d\d-\d\d \d\d:\d\d UTC", "generated -", text)
-        return re.sub(r'id="[0-9a-f-]{36}"|"[0-9a-f-]{36}"', "ID", text)  # plotly's random div ids
+        return text
 
     assert strip(data.build_pack(ctx, DRIFTING, week)) == strip(out.read_text(encoding="utf-8"))

@@ -1,14 +1,19 @@
-"""The dashboard's pure parts: number formatting (fmt), the trend figure (bands, interval bars, change
-markers) and the self-contained review pack — on small hand-made inputs with hand-worked values."""
+"""The pure parts of what is shown: number formatting (postlaunch.fmt), the dashboard's trend figure
+(bands, interval bars, change markers) and the self-contained review pack with its SVG charts — on small
+hand-made inputs with hand-worked values."""
 
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
+from review_factory import make_review
 
-from dashboard import charts, fmt, pack
+from dashboard import charts
+from postlaunch import fmt
+from report import layout, pack
 
 
 @pytest.mark.parametrize(
@@ -57,7 +62,7 @@ def test_delta(metric: str, value: float, previous: float | None, expected: str 
     ],
 )
 def test_rising_cost_is_red_rising_acceptance_green(metric: str, colour: str) -> None:
-    assert fmt.delta_color(metric) == colour
+    assert layout.delta_color(metric) == colour
 
 
 @pytest.mark.parametrize(
@@ -67,11 +72,19 @@ def test_rising_cost_is_red_rising_acceptance_green(metric: str, colour: str) ->
         ({"serious": True, "overdue": False, "days_to_deadline": 1}, "report due in 1 day"),
         ({"serious": True, "overdue": False, "days_to_deadline": 0}, "report due today"),
         ({"serious": True, "reported_at": "2026-11-20T10:00:00"}, "reported 2026-11-20"),
+        ({"serious": True, "deadline": "2026-11-30T09:00:00Z"}, "report by 2026-11-30"),
         ({"serious": False}, "not a serious incident"),
     ],
 )
 def test_deadline_text(incident: dict, expected: str) -> None:
-    assert fmt.deadline_text(incident) == expected
+    args = {
+        "serious": False,
+        "reported_at": None,
+        "deadline": None,
+        "days_to_deadline": None,
+        "overdue": False,
+    }
+    assert fmt.deadline_text(SimpleNamespace(**{**args, **incident})) == expected
 
 
 @pytest.mark.parametrize(
@@ -85,7 +98,7 @@ def test_deadline_text(incident: dict, expected: str) -> None:
     ],
 )
 def test_worst_status(statuses: list[str], worst: str) -> None:
-    assert fmt.worst_status(statuses) == worst
+    assert layout.worst_status(statuses) == worst
 
 
 def test_week_label() -> None:
@@ -148,77 +161,30 @@ def test_trend_figure_without_rows_says_so() -> None:
     assert fig.layout.annotations[0].text == "no data in this range"
 
 
-REVIEW = {
-    "deployment": "support-triage",
-    "week": "2026-W47",
-    "period": {"start": "2026-11-16", "end": "2026-11-22"},
-    "metrics": {
-        "out_of_scope_share": {
-            "value": 0.18,
-            "n": 1240,
-            "ci": [0.16, 0.2],
-            "status": "critical",
-            "warn": 0.02,
-            "critical": 0.05,
-            "direction": "above",
-            "previous": 0.12,
-            "category": "scope",
-        },
-        "cost_total": {
-            "value": 1500.0,
-            "n": None,
-            "ci": None,
-            "status": "no_threshold",
-            "warn": None,
-            "critical": None,
-            "direction": "above",
-            "previous": 1000.0,
-            "category": "cost",
-        },
+REVIEW = make_review(
+    metrics={
+        "out_of_scope_share": {"value": 0.18, "n": 1240, "ci": [0.16, 0.2], "status": "critical",
+                               "warn": 0.02, "critical": 0.05, "previous": 0.12},
+        "cost_total": {"value": 1500.0, "previous": 1000.0},
     },
-    "alerts": [
-        {
-            "metric": "out_of_scope_share",
-            "level": "critical",
-            "value": 0.18,
-            "threshold": 0.05,
-            "message": "m",
-            "weeks_in_a_row": 3,
-            "since": "2026-W45",
-        }
+    alerts=[
+        {"metric": "out_of_scope_share", "level": "critical", "value": 0.18, "threshold": 0.05, "message": "m",
+         "n": 1240, "ci": [0.16, 0.2], "weeks_in_a_row": 3, "since": "2026-W45", "category": "scope",
+         "week": "2026-W47"}
     ],
-    "recommendation": {
+    recommendation={
         "action": "pause",
-        "reasons": [{"rule": "pause", "text": "out_of_scope_share <critical>"}],
+        "reasons": [{"rule": 2, "action": "pause", "metric": "out_of_scope_share", "value": 0.18,
+                     "threshold": 0.05, "week": "2026-W47", "text": "out_of_scope_share <critical>"}],
     },
-    "open_incidents": [],
-    "out_of_scope_examples": [
-        {
-            "use_case": "legal_advice",
-            "source": "labelled",
-            "events": 120,
-            "examples": ["can I sue my landlord?"],
-        }
+    out_of_scope_examples=[
+        {"use_case": "legal_advice", "source": "labelled", "events": 120, "examples": ["can I sue my landlord?"]}
     ],
-    "changes": [
-        {
-            "ts": "2026-11-17T09:00:00",
-            "kind": "model",
-            "summary": "model B",
-            "changed_by": "ops",
-            "approved_by": None,
-        }
+    changes=[
+        {"ts": "2026-11-17T09:00:00Z", "kind": "model", "summary": "model B", "changed_by": "ops",
+         "approved_by": None, "source": "file"}
     ],
-    "deployment_info": {
-        "name": "Support ticket triage",
-        "owner": "Head of Support",
-        "risk_tier": "high",
-        "approved_use_cases": ["ticket_classification"],
-        "approved_teams": [],
-        "max_data_class": "internal",
-        "weekly_budget": 1500.0,
-    },
-}
+)  # fmt: skip
 
 
 def test_pack_is_one_self_contained_file() -> None:
@@ -227,7 +193,7 @@ def test_pack_is_one_self_contained_file() -> None:
     assert text.startswith("<!DOCTYPE html>")
     assert not re.search(r"<script[^>]+src=", text), "no external script"
     assert not re.search(r"<link[^>]+href=", text), "no external stylesheet"
-    assert text.count("plotly.js v") >= 1 and text.count('<div id="') == 1  # plotly inlined once, one chart
+    assert "<script" not in text and text.count("<svg") == 1  # one chart (the alerting metric), inline
     assert 'Recommendation: <span class="action">pause</span>' in text
     assert "out_of_scope_share &lt;critical&gt;" in text  # reasons are escaped
     assert "18% (n=1,240; 95% CI 16%–20%)" in text
@@ -236,10 +202,23 @@ def test_pack_is_one_self_contained_file() -> None:
     assert "+$500 (+50%) vs last week" in text
 
 
-def test_pack_without_trends_has_no_script() -> None:
+def test_pack_without_trends_has_no_chart() -> None:
     text = pack.render_html(REVIEW)
-    assert "<script" not in text
+    assert "<svg" not in text and "<h2>Trends</h2>" not in text
     assert "No open incidents." in text
+
+
+def test_pack_chart_draws_bands_points_and_change_markers() -> None:
+    trends = _trend("out_of_scope_share", [0.05, 0.12, 0.18], 0.02, 0.05)
+    changes = pd.DataFrame(
+        [{"ts": pd.Timestamp("2026-10-07 09:00"), "kind": "model", "summary": "switch to B"}]
+    )
+    text = pack.render_html(REVIEW, trends, changes)
+    svg = text[text.index("<svg") : text.index("</svg>")]
+    assert svg.count("<circle") == 3  # one point a week
+    assert "warn 2.0%" in svg and "critical 5.0%" in svg  # the threshold lines, labelled
+    assert "model change 2026-10-07 09:00: switch to B" in svg  # the change marker's tooltip
+    assert "2026-W42: 18%, n=500, ok" in svg  # a point's tooltip
 
 
 def test_trend_figure_keeps_negative_changes_in_view() -> None:

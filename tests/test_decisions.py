@@ -1,6 +1,6 @@
-"""The decision log: records chain by sha256, `verify_chain` names the first edited, missing or moved
-record, refusals name what was expected, concurrent writers still form one chain; and the read-only
-evidence queries the Evidence page shows (metrics.evidence)."""
+"""The decision log: records chain by sha256 (postlaunch.decisions), `verify_chain` names the first
+edited, missing or moved record, refusals name what was expected (actions.decide), concurrent writers
+still form one chain; and the read-only evidence queries the Evidence page shows (metrics.evidence)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from review_factory import make_review
 
+from actions.decide import record_decision
 from metrics import evidence
+from metrics.model import Review
 from postlaunch import decisions
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
-from postlaunch.decisions import default_next_review, parse_week, record_decision, verify_chain
-from postlaunch.errors import UsageError
+from postlaunch.decisions import default_next_review, parse_week, verify_chain
+from postlaunch.errors import PostlaunchError, UsageError
 
 ROOT = Path(__file__).resolve().parents[1]
 REGISTRY = """
@@ -48,13 +51,23 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
         monkeypatch.delenv(key)
     config = tmp_path / "postlaunch.toml"
     config.write_text(REGISTRY)
-    # Which weeks hold usage data is metrics' business; here three weeks do.
-    monkeypatch.setattr(decisions, "_available_weeks", lambda conn, ctx, dep: list(WEEKS))
-    return load_context(config, tmp_path / "t.duckdb")
+    ctx = load_context(config, tmp_path / "t.duckdb")
+    with connect(ctx.db) as conn:  # usage in three weeks, so those weeks can be decided on
+        for dep in ("support-triage", "hr-assistant"):
+            for week in WEEKS:
+                conn.execute(
+                    "INSERT INTO usage_events (identity, content_hash, ts, deployment, user_id, outcome, run_id) "
+                    "VALUES (hash(?)::UHUGEINT, 0, ?, ?, 'u', 'ok', 'r')",
+                    [dep + week, parse_week(week) + timedelta(days=2), dep],
+                )
+    return ctx
 
 
-def snap(dep: str = "support-triage", week: str = "2026-W47", **extra: Any) -> dict[str, Any]:
-    return {"deployment": dep, "week": week, "recommendation": {"action": "pause", "reasons": []}, **extra}
+def snap(dep: str = "support-triage", week: str = "2026-W47", i: int = 0) -> Review:
+    """A review snapshot told apart by `i` (its weeks_of_data)."""
+    return make_review(
+        deployment=dep, week=week, weeks_of_data=i, recommendation={"action": "pause", "reasons": []}
+    )
 
 
 def decide(ctx: Context, n: int = 1, **over: Any) -> list[decisions.DecisionRecord]:
@@ -96,9 +109,9 @@ def test_canonical_record_and_hash_are_what_the_docs_say() -> None:
         '"decided_by":"Ana","decision":"stop","deployment":"d","next_review":"2026-11-30",'
         '"prev_hash":"","rationale":"r","seq":1,"snapshot":"{}","week":"2026-W47"}'
     )
-    assert evidence.canonical_record(rec) == text
-    assert evidence.record_hash(rec) == hashlib.sha256(text.encode()).hexdigest()
-    assert evidence.record_hash(dict(rec, hash="ignored")) == evidence.record_hash(rec)
+    assert decisions.canonical_record(rec) == text
+    assert decisions.record_hash(rec) == hashlib.sha256(text.encode()).hexdigest()
+    assert decisions.record_hash(dict(rec, hash="ignored")) == decisions.record_hash(rec)
 
 
 def test_records_chain_and_verify(ctx: Context) -> None:
@@ -107,7 +120,7 @@ def test_records_chain_and_verify(ctx: Context) -> None:
     assert recs[0].prev_hash == ""
     assert recs[1].prev_hash == recs[0].hash and recs[2].prev_hash == recs[1].hash
     assert recs[0].attendee_list == ["Governance lead", "Vendor"]
-    assert json.loads(recs[2].snapshot)["i"] == 2
+    assert json.loads(recs[2].snapshot)["weeks_of_data"] == 2
     with connect(ctx.db, read_only=True) as conn:
         status = verify_chain(conn)
         stored = conn.execute("SELECT hash, decided_at FROM decisions WHERE seq = 3").fetchone()
@@ -176,12 +189,12 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> No
     decide(ctx, 4)
     with connect(ctx.db) as conn:
         row = conn.execute(
-            f"SELECT {', '.join(evidence.RECORD_FIELDS)} FROM decisions WHERE seq = 2"
+            f"SELECT {', '.join(decisions.RECORD_FIELDS)} FROM decisions WHERE seq = 2"
         ).fetchone()
-        forged = dict(zip(evidence.RECORD_FIELDS, row, strict=True), rationale="forged")
+        forged = dict(zip(decisions.RECORD_FIELDS, row, strict=True), rationale="forged")
         conn.execute(
             "UPDATE decisions SET rationale = 'forged', hash = ? WHERE seq = 2",
-            [evidence.record_hash(forged)],
+            [decisions.record_hash(forged)],
         )
         status = verify_chain(conn)
     assert status.broken_seq == 3
@@ -197,7 +210,8 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> No
         ({"week": "2026-W54"}, "week '2026-W54' does not exist"),
         (
             {"week": "2026-W40"},
-            "no usage data for support-triage in 2026-W40; data covers 2026-W45 to 2026-W47 (3 weeks)",
+            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to "
+            "2026-W47 (3 weeks)",
         ),
         ({"decision": "escalate"}, "decision 'escalate' is not one of expand, continue, limit, pause, stop"),
         ({"rationale": "  \n "}, "the rationale is empty"),
@@ -227,7 +241,7 @@ def test_refusals_name_what_was_expected(ctx: Context, over: dict[str, Any], fra
 
 
 def test_a_snapshot_for_another_week_is_refused(ctx: Context) -> None:
-    with pytest.raises(decisions.PostlaunchError, match="snapshot is for support-triage 2026-W46"):
+    with pytest.raises(PostlaunchError, match="snapshot is for support-triage 2026-W46"):
         decide(ctx, 1, week="2026-W47", snapshot=snap(week="2026-W46"))
 
 
@@ -276,17 +290,15 @@ def test_decided_at_is_utc(ctx: Context, now: datetime, stored: datetime) -> Non
 WRITER = textwrap.dedent(
     """
     import sys
-    from postlaunch import decisions
+    from actions.decide import record_decision
     from postlaunch.config import load_context
     from postlaunch.db import connect
-    decisions._available_weeks = lambda conn, ctx, dep: ["2026-W47"]
     ctx = load_context(sys.argv[1], sys.argv[2])
     for i in range(int(sys.argv[4])):
         with connect(ctx.db) as conn:
-            decisions.record_decision(
+            record_decision(
                 conn, ctx, deployment="support-triage", week="2026-W47", decision="continue",
-                rationale=f"{sys.argv[3]} {i}", decided_by=sys.argv[3],
-                snapshot={"deployment": "support-triage", "week": "2026-W47"})
+                rationale=f"{sys.argv[3]} {i}", decided_by=sys.argv[3])
     """
 )
 
@@ -330,18 +342,13 @@ def test_decision_log_marks_rows_after_a_break(ctx: Context) -> None:
     assert list(log["chain"]) == ["unverified", "unverified", "broken", "verified", "verified"]
     assert "snapshot" not in log.columns and log.loc[0, "attendees"] == ["Governance lead", "Vendor"]
     assert list(hr["seq"]) == [5] and list(hr["chain"]) == ["unverified"]
-    assert snapshot == snap(week="2026-W46", i=1)
+    assert snapshot == snap(week="2026-W46", i=1).as_json_dict()
 
 
-def test_review_schedule_shows_last_decision_and_overdue(ctx: Context) -> None:
-    decide(ctx, 2)  # support-triage W45 then W46; W46's next review is Mon 2026-11-23
-    with connect(ctx.db) as conn:
-        sched = evidence.review_schedule(conn, ctx.registry.ids, today=date(2026, 11, 26))
-    rows = {r["deployment"]: r for r in sched}
-    assert rows["support-triage"]["last_week"] == "2026-W46"
-    assert rows["support-triage"]["next_review"] == date(2026, 11, 23)
-    assert rows["support-triage"]["overdue"] and rows["support-triage"]["days_overdue"] == 3
-    assert rows["hr-assistant"]["last_decision"] is None and not rows["hr-assistant"]["overdue"]
+def test_a_review_is_overdue_once_its_day_has_passed() -> None:
+    assert not decisions.review_overdue(None, date(2026, 11, 26))
+    assert not decisions.review_overdue(date(2026, 11, 26), date(2026, 11, 26))  # due today: not yet
+    assert decisions.review_overdue(date(2026, 11, 23), date(2026, 11, 26))
 
 
 def test_change_records_runs_and_quarantine(ctx: Context) -> None:

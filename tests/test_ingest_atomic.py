@@ -53,6 +53,39 @@ def _count(db: Path) -> tuple[int, int, int, list[tuple]]:
     return events, quarantined, distinct, runs
 
 
+# Runs `postlaunch ingest ...` and stops it, for good, right after the first SQL statement that starts with
+# argv[1]: it prints "AT <point>" and waits to be killed. So each kill lands at a known step of the file's
+# transaction, whatever the machine's speed.
+STOPPER = """
+import sys, time
+import ingest.engine, ingest.runs, ingest.sqltext, ingest.store
+point, real = sys.argv[1], ingest.sqltext.run_sql
+def run_sql(conn, sql, params=None):
+    out = real(conn, sql, params)
+    if " ".join(sql.split()).startswith(point):
+        print("AT", point, flush=True)
+        time.sleep(600)
+    return out
+for module in (ingest.engine, ingest.runs, ingest.store):
+    module.run_sql = run_sql
+import cli.main
+sys.exit(cli.main.main(sys.argv[2:]))
+"""
+
+# The steps of one file's transaction, in order, and whether the file is in the database once the
+# process is killed there (only after COMMIT).
+KILL_POINTS = [
+    ("BEGIN TRANSACTION", False),
+    ("SET TimeZone = $tz", False),  # validation is about to run
+    ("CREATE TEMP VIEW __pl_v", False),  # the file is read and validated
+    ("CREATE TEMP TABLE __pl_cls", False),  # duplicates and conflicts classified
+    ('INSERT INTO "usage_events"', False),  # its rows written
+    ("INSERT INTO quarantine", False),  # its bad rows quarantined
+    ("INSERT INTO ingest_runs", False),  # its run recorded: only COMMIT is left
+    ("COMMIT", True),
+]
+
+
 def test_sigkill_mid_file_leaves_the_database_as_before(workspace) -> None:
     big = workspace.path / "big.csv"
     _generate(big, N)
@@ -62,36 +95,32 @@ def test_sigkill_mid_file_leaves_the_database_as_before(workspace) -> None:
         == 0
     )
     expected_bad = N // BAD_EVERY
-    completed = killed = 0
-    for delay in (0.2, 0.5, 0.9, 1.4, 2.0, 2.8, 3.8):
-        proc = subprocess.Popen(workspace.cli_command("ingest", "usage", str(big)), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)  # fmt: skip
-        time.sleep(delay)
-        finished = proc.poll() is not None
-        if not finished:
-            os.kill(proc.pid, signal.SIGKILL)
-            killed += 1
+    argv = workspace.argv("ingest", "usage", str(big))
+    for point, committed in KILL_POINTS:
+        proc = subprocess.Popen([sys.executable, "-c", STOPPER, point, *argv], stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert proc.stdout is not None
+        line = proc.stdout.readline()  # blocks until the process stands at the point
+        assert line.strip() == f"AT {point}", (point, line, proc.stderr.read() if proc.stderr else "")
+        os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         events, quarantined, _, runs = _count(workspace.db)
         loaded_runs = [r for r in runs if r[1] > 0 and r[1] != 1]
         # either all of the big file is there, with its quarantine and its run record, or none of it
-        assert events in (1, 1 + N - expected_bad), (delay, events)
-        if events == 1:
-            assert quarantined == 0 and not loaded_runs, (delay, quarantined, runs)
+        if not committed:
+            assert (events, quarantined, loaded_runs) == (1, 0, []), (point, events, quarantined, runs)
         else:
-            assert quarantined >= expected_bad and len(loaded_runs) == 1, (delay, quarantined, runs)
-            completed += 1
-    assert killed >= 3, "the file loads too fast to be killed mid-way: raise N"
+            assert events == 1 + N - expected_bad, (point, events)
+            assert quarantined == expected_bad and len(loaded_runs) == 1, (point, quarantined, runs)
+    # once more, to the end: everything is a duplicate now, and nothing is counted twice
     result = subprocess.run(
         workspace.cli_command("ingest", "usage", str(big), "--json"), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
     obj = json.loads(result.stdout)
-    assert obj["rows"] == N and obj["quarantined"] == expected_bad
-    assert obj["loaded"] + obj["duplicates"] == N - expected_bad
-    assert obj["loaded"] in (0, N - expected_bad)
-    events, _, _, _ = _count(workspace.db)
-    assert events == 1 + N - expected_bad
+    assert (obj["rows"], obj["loaded"], obj["duplicates"]) == (N, 0, N - expected_bad)
+    assert obj["quarantined"] == expected_bad
+    assert _count(workspace.db)[0] == 1 + N - expected_bad
 
 
 def test_two_ingests_at_once_both_finish(workspace) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-CORE_PACKAGES = ("postlaunch", "ingest", "metrics")
+CORE_PACKAGES = ("postlaunch", "scopetext", "ingest", "metrics", "report", "actions", "samplegen", "cli")
 
 
 def core_modules() -> list[str]:
@@ -36,7 +36,7 @@ def test_core_module_does_not_load_ui_libraries(module: str) -> None:
 
 def test_cli_help_lists_every_command() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "postlaunch.cli", "--help"], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "cli.main", "--help"], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 0, result.stderr
     for command in ("ingest", "review", "check", "decide", "verify", "sample", "demo", "dashboard"):
@@ -53,7 +53,7 @@ def test_cli_help_lists_every_command() -> None:
 )
 def test_wrong_arguments_exit_2_with_a_message(argv: list[str], fragment: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "postlaunch.cli", *argv], capture_output=True, text=True, cwd=ROOT
+        [sys.executable, "-m", "cli.main", *argv], capture_output=True, text=True, cwd=ROOT
     )
     assert result.returncode == 2
     assert fragment in result.stderr
@@ -64,7 +64,7 @@ def test_a_closed_pipe_ends_quietly(tmp_path: Path) -> None:
     # `postlaunch sample ... | head -1` where the reader is already gone: no "unexpected error", no traceback
     code = (
         "import os, sys; r, w = os.pipe(); os.close(r); os.dup2(w, 1); "
-        "from postlaunch.cli import main; "
+        "from cli.main import main; "
         f"sys.exit(main(['sample', '--out', {str(tmp_path / 's')!r}, '--weeks', '6', '--scale', '0.05']))"
     )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from metrics.catalog import DEFAULT_THRESHOLDS, METRICS
 from metrics.docs import metrics_doc
+from postlaunch.catalog import DEFAULT_THRESHOLDS, METRICS
 
 DOC = Path(__file__).resolve().parents[1] / "docs" / "metrics.md"
 

@@ -6,9 +6,9 @@ from typing import Any
 
 import pytest
 
-from metrics import weeks as wk
 from metrics.model import Alert
 from metrics.recommend import WeekSignals, recommend
+from postlaunch import weeks as wk
 
 CATEGORY = {
     "error_rate": "quality", "acceptance_rate": "quality", "out_of_scope_share": "scope",
@@ -18,8 +18,9 @@ CATEGORY = {
 
 
 def A(metric: str, level: str = "critical", value: float = 0.5, threshold: float = 0.1) -> Alert:
-    return Alert(metric, CATEGORY[metric], level, value, threshold, f"{metric} {value} above {level} {threshold}",
-                 100, None, 1, "2026-W01", "2026-W01")  # fmt: skip
+    return Alert(metric=metric, category=CATEGORY[metric], level=level, value=value, threshold=threshold,
+                 message=f"{metric} {value} above {level} {threshold}", n=100, ci=None, weeks_in_a_row=1,
+                 since="2026-W01", week="2026-W01")  # fmt: skip
 
 
 def history(*weeks: list[Alert], first: str = "2026-W10") -> list[WeekSignals]:

@@ -18,8 +18,8 @@ from metrics.api import (
     portfolio,
     trend,
 )
-from metrics.catalog import METRICS
-from postlaunch.errors import ConfigError, PostlaunchError
+from postlaunch.catalog import METRICS
+from postlaunch.errors import PostlaunchError, UnknownDeploymentError
 
 MONDAYS = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]  # 2026-W02 .. W07
 
@@ -62,7 +62,7 @@ def setup(tmp_path_factory: pytest.TempPathFactory):
 
 def test_review_shape(setup) -> None:
     ctx, conn = setup
-    review = build_review(conn, ctx, "dep")
+    review = build_review(conn, ctx, "dep").as_json_dict()
     assert list(review)[:9] == [
         "deployment", "week", "period", "metrics", "alerts", "recommendation", "open_incidents",
         "out_of_scope_examples", "changes",
@@ -115,13 +115,13 @@ def test_review_shape(setup) -> None:
 
 def test_review_is_deterministic(setup) -> None:
     ctx, conn = setup
-    first = json.dumps(build_review(conn, ctx, "dep", "2026-W05"))
-    assert json.dumps(build_review(conn, ctx, "dep", "2026-W05")) == first
+    first = build_review(conn, ctx, "dep", "2026-W05").to_json()
+    assert build_review(conn, ctx, "dep", "2026-W05").to_json() == first
 
 
 def test_review_of_an_earlier_week(setup) -> None:
     ctx, conn = setup
-    review = build_review(conn, ctx, "dep", "2026-W03")
+    review = build_review(conn, ctx, "dep", "2026-W03").as_json_dict()
     assert review["week"] == "2026-W03" and review["metrics"]["events"]["previous"] == 200
     assert review["open_incidents"] == [] and review["changes"] == []
     assert review["recommendation"]["action"] == "continue"
@@ -130,7 +130,7 @@ def test_review_of_an_earlier_week(setup) -> None:
 @pytest.mark.parametrize(
     ("deployment", "week", "error", "match"),
     [
-        ("nope", None, ConfigError, "unknown deployment 'nope'; known: calm, dep"),
+        ("nope", None, UnknownDeploymentError, "unknown deployment 'nope'; known: calm, dep"),
         ("dep", "2026-47", PostlaunchError, "not an ISO week"),
         ("dep", "2026-W30", PostlaunchError, "week 2026-W30 has no usage data .* 2026-W02 to 2026-W07"),
     ],
@@ -147,7 +147,7 @@ def test_review_without_any_data(tmp_path: Path) -> None:
     with pytest.raises(PostlaunchError, match="no usage data for deployment 'dep'"):
         build_review(conn, ctx, "dep")
     assert available_weeks(conn, ctx) == [] and latest_week(conn, ctx) is None
-    assert check(conn, ctx) == [
+    assert [r.model_dump(mode="json") for r in check(conn, ctx)] == [
         {"deployment": "dep", "week": None, "level": "unknown", "critical": 0, "warn": 0, "alerts": [],
          "recommendation": None, "note": "no usage data at all"}
     ]  # fmt: skip
@@ -162,21 +162,21 @@ def test_weeks(setup) -> None:
 
 def test_check(setup) -> None:
     ctx, conn = setup
-    result = {r["deployment"]: r for r in check(conn, ctx)}
+    result = {r.deployment: r.model_dump(mode="json") for r in check(conn, ctx)}
     assert result["dep"]["level"] == "critical" and result["dep"]["week"] == "2026-W07"
     assert result["dep"]["recommendation"]["action"] == "pause"
     assert result["calm"]["level"] == "ok" and result["calm"]["alerts"] == []
-    assert check(conn, ctx, week="2026-W09")[0]["level"] == "unknown"
+    assert check(conn, ctx, week="2026-W09")[0].level == "unknown"
     (only,) = check(conn, ctx, deployment="calm", week="2026-W03")
-    assert only["deployment"] == "calm" and only["level"] == "ok"
+    assert only.deployment == "calm" and only.level == "ok"
 
 
 def test_portfolio_worst_first(setup) -> None:
     ctx, conn = setup
-    rows = portfolio(conn, ctx)
+    rows = [r.model_dump() for r in portfolio(conn, ctx)]
     assert [r["deployment"] for r in rows] == ["dep", "calm"]
     dep, calm = rows
-    assert dep["colour"] == "red" and dep["recommendation"] == "pause" and dep["critical_alerts"] >= 2
+    assert dep["level"] == "critical" and dep["recommendation"] == "pause" and dep["critical_alerts"] >= 2
     assert calm["level"] == "ok" and calm["recommendation"] == "expand"
     assert calm["events"] == 200 and calm["events_wow_change"] == 0.0 and calm["acceptance_rate"] == 1.0
     assert calm["budget_burn"] == pytest.approx(0.1) and calm["last_decision"] is None

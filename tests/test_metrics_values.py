@@ -15,8 +15,8 @@ import pytest
 from test_metrics_data import change, cost, feedback, incident, insert, make_ctx, open_db, usage
 
 from metrics.api import deployment_history
-from metrics.catalog import METRICS
 from metrics.model import MetricResult
+from postlaunch.catalog import METRICS
 
 W02, W03, W04, W05, W06 = (
     "2026-01-06 10:00:00",
@@ -237,7 +237,7 @@ def test_metric_case(tmp_path: Path, case: Case) -> None:
         assert result.value == pytest.approx(case.value, abs=1e-9)
     if case.n != "skip":
         assert result.n == case.n
-    data = result.to_dict()
+    data = result.model_dump(mode="json")
     for key, expected in case.extra.items():
         assert data[key] == (
             pytest.approx(expected)

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import csv
 import random
-from pathlib import Path
 
 import numpy as np
 import pytest
+from shared_data import shared_file
 
-from ingest.scope import OUT_OF_SCOPE, ScopeModel, cluster_texts
-from ingest.scope.calibration import adjusted_share, calibration_scores, held_out_scores, threshold_from
-from ingest.scope.share import estimate_share
-from ingest.scope.text import normalize, vectorize
+from scopetext import OUT_OF_SCOPE, ScopeModel, cluster_texts
+from scopetext.calibration import adjusted_share, calibration_scores, held_out_scores, threshold_from
+from scopetext.share import estimate_share
+from scopetext.text import normalize, vectorize
 
-BANKING77 = (
-    Path(__file__).resolve().parents[1].parent / "shared" / "data" / "banking77" / "banking77_train.csv"
-)
+BANKING77 = shared_file("banking77/banking77_train.csv")
 
 DESCRIPTIONS = {
     "ticket_classification": "Assign an incoming support ticket to a product area and a priority",
@@ -285,7 +283,6 @@ def test_clustering_edge_cases(texts: list, expected_counts: list[int]) -> None:
     assert [c.count for c in cluster_texts(texts)] == expected_counts
 
 
-@pytest.mark.skipif(not BANKING77.exists(), reason=f"Banking77 not present at {BANKING77} (../shared/data)")
 def test_banking77_top_up_auroc_floor() -> None:
     """Ten top-up intents approved with five examples each (seeded); other intents out of scope. A small
     seeded subset of the rest is placed; AUROC of the out-of-scope score must stay above 0.85 (0.93 on the
@@ -343,7 +340,7 @@ def test_fast_calibration_matches_the_direct_held_out_computation(seed: int) -> 
 def test_results_do_not_depend_on_batch_size(model: ScopeModel, monkeypatch: pytest.MonkeyPatch) -> None:
     texts = ([t for t, _ in IN_SCOPE] + OUT_OF_SCOPE_TEXTS + ["", "[EMAIL]"]) * 7
     labels, scores = model.place(texts)
-    monkeypatch.setattr("ingest.scope.model.CHUNK", 3)
+    monkeypatch.setattr("scopetext.model.CHUNK", 3)
     labels_chunked, scores_chunked = model.place(texts)
     assert labels == labels_chunked
     np.testing.assert_allclose(scores, scores_chunked, rtol=0, atol=1e-12)

@@ -11,12 +11,12 @@ import pytest
 
 from ingest.engine import ingest_paths
 from ingest.scope import place as place_mod
-from ingest.scope.model import OUT_OF_SCOPE, ScopeModel
 from ingest.scope.place import NO_DESCRIPTIONS, fit_model, place_pending
 from metrics import api
 from metrics import scope as mscope
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
+from scopetext.model import OUT_OF_SCOPE, ScopeModel
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "sample_data"
@@ -242,13 +242,15 @@ def test_failure_mid_placement_keeps_old_placements(ws, monkeypatch: pytest.Monk
 def test_review_counts_inferred_events(ws) -> None:  # type: ignore[no-untyped-def]
     ctx = ws.ctx()
     with connect(ctx.db) as conn:
-        unplaced = api.build_review(conn, ctx, "helpdesk", "2026-W45")["metrics"]["out_of_scope_share"]
+        unplaced = (
+            api.build_review(conn, ctx, "helpdesk", "2026-W45").metrics["out_of_scope_share"].model_dump()
+        )
     # before placement: only the labelled e1 (approved) and e2 (unapproved)
     assert (unplaced["value"], unplaced["n"]) == (0.5, 2)
     place_pending(ctx)
     with connect(ctx.db, read_only=False) as conn:
-        w45 = api.build_review(conn, ctx, "helpdesk", "2026-W45")["metrics"]["out_of_scope_share"]
-        w46 = api.build_review(conn, ctx, "helpdesk", "2026-W46")["metrics"]["out_of_scope_share"]
+        w45 = api.build_review(conn, ctx, "helpdesk", "2026-W45").metrics["out_of_scope_share"].model_dump()
+        w46 = api.build_review(conn, ctx, "helpdesk", "2026-W46").metrics["out_of_scope_share"].model_dump()
         split = mscope.placement_split(conn, ctx, "helpdesk", "2026-W45", "2026-W46")
     # W45: labelled e1 in, e2 out; inferred e3, e4, e5 in -> 1 of 5
     assert (w45["value"], w45["n"]) == (pytest.approx(0.2), 5)

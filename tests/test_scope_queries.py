@@ -7,10 +7,10 @@ import duckdb
 import pytest
 from test_scope_place import write_registry
 
-from ingest.scope.model import OUT_OF_SCOPE
 from metrics import scope as mscope
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
+from scopetext.model import OUT_OF_SCOPE
 
 DIRECT = [
     # event, ts, use_case, text, inferred, score, fingerprint, requests

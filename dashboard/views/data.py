@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions, state
+from dashboard import state, writes
 
 
 def _registry_tables() -> None:
@@ -69,7 +69,7 @@ def _registry_tables() -> None:
 
 def _upload() -> None:
     st.subheader("Upload files")
-    choices = actions.ingest_choices()
+    choices = writes.ingest_choices()
     with st.form("upload", clear_on_submit=False):
         kind = st.selectbox(
             "Kind or adapter",
@@ -93,14 +93,14 @@ def _upload() -> None:
     if not files:
         st.warning("Choose at least one file to load.")
         return
-    mapping = actions.parse_mapping(mapping_text)
+    mapping = writes.parse_mapping(mapping_text)
     progress = st.progress(0.0, text="Starting…")
     results = []
     with st.status(f"Loading {len(files)} file(s) as {kind}…", expanded=True) as status:
         for i, upload in enumerate(files, start=1):
             progress.progress((i - 1) / len(files), text=f"{upload.name} ({i}/{len(files)})")
             st.write(f"Loading **{upload.name}** …")
-            results.extend(actions.ingest_upload(kind, upload.name, upload.getvalue(), mapping, strict))
+            results.extend(writes.ingest_upload(kind, upload.name, upload.getvalue(), mapping, strict))
         progress.progress(1.0, text="Done")
         failed = [r for r in results if r["status"] != "loaded"]
         status.update(

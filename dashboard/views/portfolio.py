@@ -4,12 +4,13 @@ Weekly review. It reads `dashboard.data`, renders; no SQL, no metric logic."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, state, tables
+from dashboard import data, state, tables
+from metrics.model import PortfolioRow
+from postlaunch import fmt
+from postlaunch.catalog import ACTIONS
 
 TABLE_KEY = "portfolio-table"
 
@@ -19,34 +20,32 @@ def _alerts(critical: int, warn: int) -> str:
     return ", ".join(p for p in parts if p) or "none"
 
 
-def table(rows: list[dict[str, Any]], week: str) -> pd.DataFrame:
+def table(rows: list[PortfolioRow], week: str) -> pd.DataFrame:
     """The portfolio rows as the page shows them, in the api's order (worst first)."""
     out = []
     for row in rows:
-        currency = row.get("currency") or "USD"
-        change = row.get("events_wow_change")
-        budget, burn = row.get("weekly_budget"), row.get("budget_burn")
-        cost = fmt.value("cost_total", row.get("cost_total"), currency)
-        if budget and burn is not None and not fmt.missing(burn):
-            cost += f" / {fmt.money(budget, currency)} ({burn * 100:.0f}%)"
-        decided = row.get("last_decision")
+        change = row.events_wow_change
+        cost = fmt.value("cost_total", row.cost_total, row.currency)
+        if row.weekly_budget and row.budget_burn is not None:
+            cost += f" / {fmt.money(row.weekly_budget, row.currency)} ({row.budget_burn * 100:.0f}%)"
         out.append(
             {
-                "status": row["level"],
-                "deployment": row.get("name") or row["deployment"],
-                "owner": row.get("owner"),
-                "tier": row.get("risk_tier"),
-                "recommendation": str(row.get("recommendation") or "no data").upper(),
-                "alerts": _alerts(int(row.get("critical_alerts") or 0), int(row.get("warn_alerts") or 0)),
-                "events": fmt.value("events", row.get("events"))
-                + (f" ({fmt.value('events_wow_change', change)})" if not fmt.missing(change) else ""),
-                "acceptance": fmt.value("acceptance_rate", row.get("acceptance_rate")),
-                "out of scope": fmt.value("out_of_scope_share", row.get("out_of_scope_share")),
+                "status": row.level,
+                "deployment": row.name,
+                "owner": row.owner,
+                "tier": row.risk_tier,
+                "recommendation": (row.recommendation or "no data").upper(),
+                "alerts": _alerts(row.critical_alerts, row.warn_alerts),
+                "events": fmt.value("events", row.events)
+                + (f" ({fmt.value('events_wow_change', change)})" if change is not None else ""),
+                "acceptance": fmt.value("acceptance_rate", row.acceptance_rate),
+                "out of scope": fmt.value("out_of_scope_share", row.out_of_scope_share),
                 "cost vs budget": cost,
-                "last decision": f"{decided} ({row.get('last_decision_week')})" if decided else "none yet",
-                "next review": (row.get("next_review") or "—")
-                + (" OVERDUE" if row.get("review_overdue") else ""),
-                "link": f"./review?deployment={row['deployment']}&week={week}",
+                "last decision": f"{row.last_decision} ({row.last_decision_week})"
+                if row.last_decision
+                else "none yet",
+                "next review": (row.next_review or "—") + (" OVERDUE" if row.review_overdue else ""),
+                "link": f"./review?deployment={row.deployment}&week={week}",
             }
         )
     return pd.DataFrame(out)
@@ -77,7 +76,7 @@ def render() -> None:
         "Weekly review. The dashboard recommends; the owner decides."
     )
     rows = data.portfolio(week)
-    ids = [str(r["deployment"]) for r in rows]
+    ids = [r.deployment for r in rows]
     shown = table(rows, week)
     if not len(shown):
         st.info("No deployments in the registry.")
@@ -85,14 +84,14 @@ def render() -> None:
     st.session_state["_portfolio_ids"] = ids
     actions = shown["recommendation"].str.lower().value_counts().to_dict()
     cols = st.columns(5)
-    for col, action in zip(cols, fmt.ACTIONS, strict=True):
+    for col, action in zip(cols, ACTIONS, strict=True):
         col.metric(action.title(), actions.get(action, 0))
-    overdue = sum(1 for r in rows if r.get("review_overdue"))
+    overdue = sum(1 for r in rows if r.review_overdue)
     if overdue:
         st.warning(
             f"{overdue} review(s) overdue: the next review date recorded with the last decision has passed."
         )
-    statuses = pd.DataFrame(rows)
+    statuses = pd.DataFrame([r.model_dump() for r in rows])
     st.dataframe(
         tables.styled(
             shown,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, fmt, state, trendpage
+from dashboard import data, state, trendpage
+from postlaunch import fmt
 
 METRICS = [
     "open_incidents",
@@ -23,7 +24,7 @@ def drill(deployment: str, first: str, last: str) -> None:
         st.caption("No incidents opened or open in this range.")
         return
     review = data.review(deployment, last)
-    deadlines = {i.get("incident_id"): fmt.deadline_text(i) for i in review.get("open_incidents") or []}
+    deadlines = {i.incident_id: fmt.deadline_text(i) for i in review.open_incidents}
     shown = incidents.copy()
     shown.insert(
         0,

@@ -4,178 +4,161 @@ review pack. It reads its pickers, calls `dashboard.data`, renders; no SQL, no m
 
 from __future__ import annotations
 
-from typing import Any
-
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, fmt, state, tables, widgets
-from metrics.catalog import BY_NAME
+from dashboard import data, state, tables, widgets
+from metrics.model import Review
+from postlaunch import fmt
+from postlaunch.catalog import BY_NAME
+from report import layout
+
+_BOX = {"expand": st.success, "continue": st.info, "limit": st.warning, "pause": st.error, "stop": st.error}
+_ICON = {
+    "expand": "trending_up",
+    "continue": "arrow_forward",
+    "limit": "front_hand",
+    "pause": "pause_circle",
+    "stop": "block",
+}
 
 
-def _header(review: dict[str, Any]) -> None:
-    info = review.get("deployment_info") or {}
-    st.title(f"{info.get('name') or review['deployment']} · {fmt.week_label(review['week'])}")
-    tier = str(info.get("risk_tier", "")).upper()
+def _header(review: Review) -> None:
+    info = review.deployment_info
+    st.title(f"{info.name} · {fmt.week_label(review.week)}")
     st.markdown(
-        f"risk **{tier}** · owner **{info.get('owner', '—')}** · status {info.get('status', '—')} · "
-        f"deployment `{review['deployment']}`"
+        f"risk **{info.risk_tier.upper()}** · owner **{info.owner}** · status {info.status} · "
+        f"deployment `{review.deployment}`"
     )
-    teams = ", ".join(info.get("approved_teams") or []) or "any team"
-    budget = info.get("weekly_budget")
+    teams = ", ".join(info.approved_teams) or "any team"
+    budget = (
+        f" · weekly budget {fmt.money(info.weekly_budget, review.currency)}" if info.weekly_budget else ""
+    )
     st.caption(
-        f"Approved: {', '.join(info.get('approved_use_cases') or []) or '—'} · teams {teams} · "
-        f"max data: {info.get('max_data_class', '—')}"
-        + (f" · weekly budget {fmt.money(budget, data.ctx().settings.currency)}" if budget else "")
+        f"Approved: {', '.join(info.approved_use_cases)} · teams {teams} · max data: {info.max_data_class}{budget}"
     )
 
 
-def _recommendation(review: dict[str, Any]) -> None:
-    rec = review.get("recommendation") or {}
-    action = str(rec.get("action", "continue"))
-    reasons = [str(r.get("text") or r.get("rule") or r) for r in rec.get("reasons") or []]
+def _recommendation(review: Review) -> None:
+    rec = review.recommendation
+    action = rec.action if rec else "continue"
+    reasons = [r.text for r in rec.reasons] if rec else []
     body = f"#### Recommendation: {action.upper()}\n" + "\n".join(f"- {r}" for r in reasons)
-    box = {
-        "expand": st.success,
-        "continue": st.info,
-        "limit": st.warning,
-        "pause": st.error,
-        "stop": st.error,
-    }
-    icons = {
-        "expand": "trending_up",
-        "continue": "arrow_forward",
-        "limit": "front_hand",
-        "pause": "pause_circle",
-        "stop": "block",
-    }
-    box.get(action, st.info)(body or action, icon=f":material/{icons.get(action, 'info')}:")
+    _BOX.get(action, st.info)(body, icon=f":material/{_ICON.get(action, 'info')}:")
 
 
-def _tiles(review: dict[str, Any], spark: pd.DataFrame) -> None:
-    currency = data.ctx().settings.currency
-    metrics = review.get("metrics") or {}
-    cols = st.columns(len(fmt.TILES))
-    for col, (category, headline, extra) in zip(cols, fmt.TILES, strict=True):
-        m = metrics.get(headline) or {}
-        status = fmt.category_status(review, category)
+def _tiles(review: Review, spark: pd.DataFrame) -> None:
+    currency, metrics = review.currency, review.metrics
+    cols = st.columns(len(layout.TILES))
+    for col, (category, headline, extra) in zip(cols, layout.TILES, strict=True):
+        m = metrics[headline]
+        status = layout.category_status(dict(metrics), category)
         values = spark[spark["metric"] == headline].sort_values("week")["value"] if len(spark) else []
         chart = [None if fmt.missing(v) else float(v) for v in values]
-        delta = fmt.delta(headline, m.get("value"), m.get("previous"), currency)
+        delta = fmt.delta(headline, m.value, m.previous, currency)
         with col.container(border=True):
-            st.markdown(f"**{category.upper()}** {fmt.STATUS_BADGE.get(status, '')}")
+            st.markdown(f"**{category.upper()}** {tables.STATUS_BADGE.get(status, '')}")
             st.metric(
                 fmt.short(headline),
-                fmt.value(headline, m.get("value"), currency),
+                fmt.value(headline, m.value, currency),
                 delta="0" if fmt.is_zero_delta(delta) else delta,
-                delta_color=fmt.delta_color(headline),  # type: ignore[arg-type]
+                delta_color=layout.delta_color(headline),  # type: ignore[arg-type]
                 chart_data=chart if any(v is not None for v in chart) else None,
                 help=f"{headline}: {BY_NAME[headline].definition}. Change vs last week; sparkline: last 8 weeks.",
             )
             lines = [
-                f"{fmt.short(n)} **{fmt.value(n, (metrics.get(n) or {}).get('value'), currency).replace(' of budget', '')}**"
-                f" {fmt.STATUS_BADGE.get((metrics.get(n) or {}).get('status', ''), '')}"
+                f"{fmt.short(n)} **{fmt.value(n, metrics[n].value, currency).replace(' of budget', '')}**"
+                f" {tables.STATUS_BADGE.get(metrics[n].status, '')}"
                 for n in extra
                 if n in metrics
             ]
             st.caption("  \n".join(lines))
 
 
-def _alerts(review: dict[str, Any]) -> None:
-    alerts = review.get("alerts") or []
-    st.subheader(f"Alerts ({len(alerts)})")
-    if not alerts:
+def _alerts(review: Review) -> None:
+    st.subheader(f"Alerts ({len(review.alerts)})")
+    if not review.alerts:
         st.success(
             "No alerts this week: every metric with a threshold is within it (or has too few data to judge)."
         )
         return
-    currency = data.ctx().settings.currency
-    metrics = review.get("metrics") or {}
-    rows = [
-        {
-            "level": a.get("level", ""),
-            "metric": a.get("metric"),
-            "value (n, CI)": fmt.with_n(
-                a.get("metric", ""), metrics.get(a.get("metric"), {"value": a.get("value")}), currency
-            ),
-            "threshold": fmt.threshold_text(a),
-            "since": fmt.since_text(a),
-        }
-        for a in alerts
-    ]
+    rows = []
+    for a in review.alerts:
+        m = review.metrics.get(a.metric)
+        n, ci = (m.n, m.ci) if m else (a.n, a.ci)
+        rows.append(
+            {
+                "level": a.level,
+                "metric": a.metric,
+                "value (n, CI)": fmt.with_n(a.metric, a.value, n, ci, review.currency),
+                "threshold": fmt.threshold_text(a.metric, a.level, a.threshold),
+                "since": fmt.since_text(a.weeks_in_a_row, a.since),
+            }
+        )
     st.dataframe(
         tables.styled(pd.DataFrame(rows), strong_columns=("level",)), hide_index=True, width="stretch"
     )
 
 
-def _scope_and_incidents(review: dict[str, Any]) -> None:
-    left, right = st.container(), st.container()
-    with left:
-        examples = review.get("out_of_scope_examples") or []
-        st.subheader("Outside the approved use")
-        if not examples:
-            st.caption("No requests outside the approved use cases this week.")
-        else:
-            rows = [
-                {
-                    "use case": ex.get("use_case"),
-                    "how known": ex.get("source"),
-                    "requests": ex.get("events"),
-                    "examples": " · ".join(f"“{t}”" for t in (ex.get("examples") or [])[:3]),
-                }
-                for ex in examples
-            ]
-            st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    with right:
-        incidents = review.get("open_incidents") or []
-        st.subheader(f"Open incidents ({len(incidents)})")
-        if not incidents:
-            st.caption("No open incidents.")
-        else:
-            rows = [
-                {
-                    "incident": i.get("incident_id"),
-                    "severity": i.get("severity"),
-                    "title": i.get("title"),
-                    "opened": fmt.as_date(i.get("opened_at")),
-                    "reporting deadline": fmt.deadline_text(i),
-                }
-                for i in incidents
-            ]
-            frame = pd.DataFrame(rows)
-            urgency = pd.Series(
-                [
-                    "critical"
-                    if i.get("overdue")
-                    else ("warn" if i.get("serious") and not i.get("reported_at") else "")
-                    for i in incidents
-                ],
-                index=frame.index,
-            )
-            st.dataframe(
-                tables.styled(
-                    frame, strong_columns=(), soft_by={"reporting deadline": urgency, "incident": urgency}
-                ),
-                hide_index=True,
-                width="stretch",
-            )
+def _scope(review: Review) -> None:
+    st.subheader("Outside the approved use")
+    if not review.out_of_scope_examples:
+        st.caption("No requests outside the approved use cases this week.")
+        return
+    rows = [
+        {
+            "use case": ex.use_case,
+            "how known": ex.source,
+            "requests": ex.events,
+            "examples": " · ".join(f"“{t}”" for t in ex.examples[:3]),
+        }
+        for ex in review.out_of_scope_examples
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 
-def _changes(review: dict[str, Any]) -> None:
-    changes = review.get("changes") or []
-    st.subheader(f"Changes this week ({len(changes)})")
-    if not changes:
+def _incidents(review: Review) -> None:
+    incidents = review.open_incidents
+    st.subheader(f"Open incidents ({len(incidents)})")
+    if not incidents:
+        st.caption("No open incidents.")
+        return
+    rows = [
+        {
+            "incident": i.incident_id,
+            "severity": i.severity,
+            "title": i.title,
+            "opened": fmt.as_date(i.opened_at),
+            "reporting deadline": fmt.deadline_text(i),
+        }
+        for i in incidents
+    ]
+    frame = pd.DataFrame(rows)
+    urgency = pd.Series(
+        ["critical" if i.overdue else ("warn" if i.serious and not i.reported_at else "") for i in incidents],
+        index=frame.index,
+    )
+    st.dataframe(
+        tables.styled(frame, soft_by={"reporting deadline": urgency, "incident": urgency}),
+        hide_index=True,
+        width="stretch",
+    )
+
+
+def _changes(review: Review) -> None:
+    st.subheader(f"Changes this week ({len(review.changes)})")
+    if not review.changes:
         st.caption("No model, prompt, policy or other change records this week.")
         return
     rows = [
         {
-            "when": str(c.get("ts", ""))[:16],
-            "kind": c.get("kind"),
-            "summary": c.get("summary"),
-            "changed by": c.get("changed_by"),
-            "approved by": c.get("approved_by") or "not recorded",
+            "when": (c.ts or "")[:16],
+            "kind": c.kind,
+            "summary": c.summary,
+            "changed by": c.changed_by,
+            "approved by": c.approved_by or "not recorded",
         }
-        for c in changes
+        for c in review.changes
     ]
     frame = pd.DataFrame(rows)
     missing = frame["approved by"].map(lambda v: "critical" if v == "not recorded" else "")
@@ -189,13 +172,14 @@ def render() -> None:
         return
     review = data.review(deployment, week)
     spark_weeks = [w for w in data.weeks(deployment) if w <= week][:8]
-    headlines = [h for _, h, _ in fmt.TILES]
+    headlines = [h for _, h, _ in layout.TILES]
     spark = data.trend(deployment, headlines, min(spark_weeks), week) if spark_weeks else pd.DataFrame()
     _header(review)
     _recommendation(review)
     _tiles(review, spark)
     _alerts(review)
-    _scope_and_incidents(review)
+    _scope(review)
+    _incidents(review)
     _changes(review)
     st.divider()
     widgets.decision_form(review)

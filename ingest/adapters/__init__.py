@@ -4,16 +4,14 @@ contract kinds. Each turns a file into staged rows that the ingest engine valida
 
 from __future__ import annotations
 
-from typing import Any
-
 from ingest.adapters._common import notes_line
 from ingest.adapters.focus import FocusAdapter
 from ingest.adapters.otel import OtelAdapter
 from ingest.adapters.vendor_api import ANTHROPIC_COSTS, ANTHROPIC_USAGE, OPENAI_COSTS, OPENAI_USAGE
+from ingest.staged import Adapter
 
-# name -> adapter object with `name`, `kinds` and `read(path, ctx, options) -> list[ingest.staged.Staged]`
-# (docs/formats.md describes each).
-ADAPTERS: dict[str, Any] = {
+# name -> adapter (docs/formats.md describes each).
+ADAPTERS: dict[str, Adapter] = {
     adapter.name: adapter
     for adapter in (
         OtelAdapter(),

@@ -14,15 +14,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pyarrow as pa
 
 from ingest.readers import FileProblem
+from ingest.staged import Staged
+from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError
-
-if TYPE_CHECKING:
-    from postlaunch.config import Context
 
 # notes keys listing the vendor scope ids no deployment claims -> their label in the summary line
 UNATTRIBUTED_ID_NOTES = (
@@ -182,10 +181,8 @@ def _text(value: Any) -> str | None:
     return str(value)
 
 
-def to_staged(path: Path, adapter: str, converted: list[Converted]) -> list[Any]:
+def to_staged(path: Path, adapter: str, converted: list[Converted]) -> list[Staged]:
     """Wrap conversions into `ingest.staged.Staged` for the engine (one per kind, same sha256)."""
-    from ingest.staged import Staged
-
     digest = sha256_file(path)
     return [
         Staged(

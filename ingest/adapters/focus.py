@@ -9,16 +9,15 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import duckdb
 
 from ingest.adapters._common import AdapterError, Converted, checked_deployment, file_format, to_staged
+from ingest.staged import Staged
+from postlaunch.config import Context
 from postlaunch.db import quote_ident
 from postlaunch.errors import UsageError
-
-if TYPE_CHECKING:
-    from postlaunch.config import Context
 
 SQL_FILE = Path(__file__).with_name("focus.sql")
 COST_COLUMNS = ("BilledCost", "EffectiveCost")
@@ -239,5 +238,5 @@ class FocusAdapter:
     name = "focus"
     kinds = ("cost",)
 
-    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Any]:
+    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Staged]:
         return to_staged(path, self.name, convert(path, ctx, options))

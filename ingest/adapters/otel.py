@@ -11,7 +11,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ingest.adapters._common import (
     AdapterError,
@@ -34,9 +34,8 @@ from ingest.adapters.otel_values import (
     span_kind,
     status_code,
 )
-
-if TYPE_CHECKING:
-    from postlaunch.config import Context
+from ingest.staged import Staged
+from postlaunch.config import Context
 
 USAGE_COLUMNS = (
     "timestamp",
@@ -385,5 +384,5 @@ class OtelAdapter:
     name = "otel"
     kinds = ("usage", "feedback")
 
-    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Any]:
+    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Staged]:
         return to_staged(path, self.name, convert(path, ctx, options))

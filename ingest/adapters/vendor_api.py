@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ingest.adapters._common import (
     AdapterError,
@@ -26,10 +26,9 @@ from ingest.adapters._common import (
     short_raw,
     to_staged,
 )
+from ingest.staged import Staged
+from postlaunch.config import Context
 from postlaunch.errors import UsageError
-
-if TYPE_CHECKING:
-    from postlaunch.config import Context
 
 USAGE_COLUMNS = (
     "timestamp",
@@ -347,7 +346,7 @@ class VendorAdapter:
             notes.update(unattributed.notes(costs=self.kind == "cost"))
         return [Converted(self.kind, fmt, build_table(self.columns, rows), notes)]
 
-    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Any]:
+    def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Staged]:
         return to_staged(path, self.name, self.convert(path, ctx, options))
 
 

@@ -18,10 +18,10 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from ingest.scope.model import OUT_OF_SCOPE, ScopeModel
 from postlaunch import db
 from postlaunch.config import Context
 from postlaunch.registry import Deployment
+from scopetext.model import OUT_OF_SCOPE, ScopeModel
 
 CHUNK_TEXTS = 20_000  # distinct texts read, placed and written per step: bounds Python's memory
 NO_DESCRIPTIONS = (

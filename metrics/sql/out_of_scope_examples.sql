@@ -10,7 +10,7 @@ WITH ev AS (
     WHERE deployment = $deployment AND ts >= $start AND ts < $end
 ),
 outside AS (
-    SELECT * FROM ev WHERE uc IS NOT NULL AND NOT list_contains($approved::VARCHAR[], uc)
+    SELECT * FROM ev WHERE pl_out_of_scope(uc, $approved::VARCHAR[])
 ),
 counts AS (
     SELECT uc, source, sum(requests) AS events FROM outside GROUP BY ALL

@@ -9,9 +9,8 @@ SELECT CASE WHEN use_case IS NULL THEN request_text ELSE '[' || use_case || '] '
 FROM usage_events
 WHERE deployment = $deployment AND ts >= $lo AND ts < $hi AND request_text IS NOT NULL
   AND (
-        (use_case IS NULL AND inferred_use_case IS NOT NULL
-         AND NOT list_contains($approved::VARCHAR[], inferred_use_case))
-     OR ($labelled::BOOLEAN AND use_case IS NOT NULL AND NOT list_contains($approved::VARCHAR[], use_case))
+        (use_case IS NULL AND pl_out_of_scope(inferred_use_case, $approved::VARCHAR[]))
+     OR ($labelled::BOOLEAN AND pl_out_of_scope(use_case, $approved::VARCHAR[]))
   )
 ORDER BY hash(identity), identity
 LIMIT $limit

@@ -12,19 +12,19 @@ WITH w AS (
            unnest($ends::TIMESTAMP[]) AS end_ts
 ),
 ev AS (
-    SELECT ts, requests, use_case, inferred_use_case, request_text IS NOT NULL AS with_text
+    SELECT ts, requests, use_case IS NOT NULL AS labelled,
+           coalesce(use_case, inferred_use_case) AS uc,
+           pl_out_of_scope(coalesce(use_case, inferred_use_case), $approved::VARCHAR[]) AS outside,
+           use_case, inferred_use_case, request_text IS NOT NULL AS with_text
     FROM usage_events
     WHERE deployment = $deployment AND ts >= $lo AND ts < $hi
 )
 SELECT w.week,
-       coalesce(sum(ev.requests) FILTER (ev.use_case IS NOT NULL
-                AND list_contains($approved::VARCHAR[], ev.use_case)), 0)::BIGINT AS labelled_in_scope,
-       coalesce(sum(ev.requests) FILTER (ev.use_case IS NOT NULL
-                AND NOT list_contains($approved::VARCHAR[], ev.use_case)), 0)::BIGINT AS labelled_out_of_scope,
-       coalesce(sum(ev.requests) FILTER (ev.use_case IS NULL AND ev.inferred_use_case IS NOT NULL
-                AND list_contains($approved::VARCHAR[], ev.inferred_use_case)), 0)::BIGINT AS inferred_in_scope,
-       coalesce(sum(ev.requests) FILTER (ev.use_case IS NULL AND ev.inferred_use_case IS NOT NULL
-                AND NOT list_contains($approved::VARCHAR[], ev.inferred_use_case)), 0)::BIGINT AS inferred_out_of_scope,
+       coalesce(sum(ev.requests) FILTER (ev.labelled AND NOT ev.outside), 0)::BIGINT AS labelled_in_scope,
+       coalesce(sum(ev.requests) FILTER (ev.labelled AND ev.outside), 0)::BIGINT AS labelled_out_of_scope,
+       coalesce(sum(ev.requests) FILTER (NOT ev.labelled AND ev.uc IS NOT NULL AND NOT ev.outside), 0)::BIGINT
+           AS inferred_in_scope,
+       coalesce(sum(ev.requests) FILTER (NOT ev.labelled AND ev.outside), 0)::BIGINT AS inferred_out_of_scope,
        coalesce(sum(ev.requests) FILTER (ev.use_case IS NULL AND ev.inferred_use_case IS NULL), 0)::BIGINT AS unplaced,
        coalesce(sum(ev.requests) FILTER (ev.use_case IS NULL AND ev.inferred_use_case IS NULL
                 AND ev.with_text), 0)::BIGINT AS unplaced_with_text

@@ -1,0 +1,79 @@
+"""`postlaunch decide`: record the owner's decision for one deployment-week in the hash-chained log,
+with the review as it stood. Refuses what a meeting would regret (unknown deployment, a week without
+data, an empty rationale); the same `record_decision` serves the dashboard's form.
+"""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+
+from actions.decide import record_decision
+from postlaunch.config import load_context
+from postlaunch.db import connect
+from postlaunch.decisions import ACTIONS, parse_week
+from postlaunch.errors import PostlaunchError, UsageError
+
+
+def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "decide",
+        parents=parents,
+        description="Append the owner's decision for one deployment and ISO week to the hash-chained "
+        "decision log, with the weekly review as it stands now.",
+    )
+    parser.add_argument("--deployment", required=True, metavar="ID", help="deployment id from the registry")
+    parser.add_argument(
+        "--week", required=True, metavar="YYYY-Www", help="the ISO week reviewed, e.g. 2026-W47"
+    )
+    parser.add_argument("--decision", required=True, choices=ACTIONS, help="what was decided")
+    parser.add_argument("--rationale", required=True, metavar="TEXT", help="why, in plain words")
+    parser.add_argument("--by", required=True, metavar="NAME", help="who decided")
+    parser.add_argument("--attendees", nargs="+", default=[], metavar="NAME", help="who took part")
+    parser.add_argument("--actions", metavar="TEXT", help="agreed actions, owners and dates")
+    parser.add_argument(
+        "--next-review",
+        metavar="YYYY-MM-DD",
+        help="date of the next review (default: the deployment's review day a week after this meeting)",
+    )
+    parser.set_defaults(run=run)
+
+
+def _date(text: str | None) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(
+            f"--next-review {text!r} is not a date: expected YYYY-MM-DD, e.g. 2026-11-30"
+        ) from None
+
+
+def run(args: argparse.Namespace) -> int:
+    next_review = _date(args.next_review)
+    parse_week(args.week)  # refuse a malformed week before touching the database
+    ctx = load_context(args.config, args.db)
+    ctx.registry.get(args.deployment)
+    if not ctx.db.exists():
+        raise PostlaunchError(
+            f"no database at {ctx.db}: load data first with `postlaunch ingest KIND FILE...`"
+        )
+    with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        record = record_decision(
+            conn,
+            ctx,
+            deployment=args.deployment,
+            week=args.week,
+            decision=args.decision,
+            rationale=args.rationale,
+            decided_by=args.by,
+            attendees=args.attendees,
+            actions=args.actions,
+            next_review=next_review,
+        )
+    print(
+        f"recorded decision {record.seq}: {record.deployment} {record.week} {record.decision.upper()} "
+        f"by {record.decided_by}; next review {record.next_review}; hash {record.hash[:12]}…"
+    )
+    return 0

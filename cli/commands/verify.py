@@ -1,0 +1,29 @@
+"""`postlaunch verify`: recompute every decision record's hash and the chain between them; exit 0 when
+the log is intact, 1 naming the first record that was edited, deleted or moved. Never writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from postlaunch.config import load_context
+from postlaunch.db import connect
+from postlaunch.decisions import verify_chain
+
+
+def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
+    parser = sub.add_parser(
+        "verify",
+        parents=parents,
+        description="Recompute the sha256 of every decision record and check that each names the hash of "
+        "the one before it. Exit 0 when intact, 1 at the first edited, missing or reordered record.",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    ctx = load_context(args.config, args.db)
+    with connect(ctx.db, read_only=True, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        status = verify_chain(conn)
+    print(status.summary())
+    return 0 if status.ok else 1

@@ -1,0 +1,36 @@
+"""The predicates several queries share, each written once: what is out of the approved use, what is
+negative feedback, how data classes rank. They are DuckDB macros that the schema installs
+(`postlaunch.schema`), so every SQL file says `pl_out_of_scope(uc, approved)` instead of restating the
+rule; the few Python callers use the declarations here. Nothing else spells these rules out.
+"""
+
+from __future__ import annotations
+
+# The label placement gives a request outside every approved use case; never an approvable name.
+OUT_OF_SCOPE = "out_of_scope"
+
+# Lowest to highest sensitivity (DESIGN §3): a request may carry data up to its deployment's max class.
+DATA_CLASSES: tuple[str, ...] = ("public", "internal", "confidential", "restricted")
+
+
+def _sql_list(values: tuple[str, ...]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+# name(parameters) -> body. Installed with CREATE OR REPLACE MACRO by the schema's migrations.
+MACROS: dict[str, str] = {
+    # A use case (label, else inferred placement) that is set and not approved; `out_of_scope` never is.
+    "pl_out_of_scope(use_case, approved)": "use_case IS NOT NULL AND NOT list_contains(approved, use_case)",
+    # A feedback row that says the output was bad: rating 1-2, or thumbs down.
+    "pl_negative_feedback(rating, thumbs)": "coalesce(rating <= 2, false) OR coalesce(thumbs = 'down', false)",
+    # 0 (public) to 3 (restricted); NULL for no or an unknown class.
+    "pl_data_class_rank(data_class)": f"list_position({_sql_list(DATA_CLASSES)}, data_class) - 1",
+}
+
+
+def macro_statements() -> list[str]:
+    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in MACROS.items()]
+
+
+def data_class_rank(data_class: str) -> int:
+    return DATA_CLASSES.index(data_class)
