@@ -8,9 +8,9 @@ the Evidence log — and the decision form records through `record_decision` (or
 from __future__ import annotations
 
 import base64
-from types import SimpleNamespace
 import json
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
