@@ -35,8 +35,14 @@ RECORD_FIELDS: tuple[str, ...] = (
     "snapshot",
     "prev_hash",
 )
-_SELECT_RECORDS = f"SELECT {', '.join(RECORD_FIELDS)}, hash FROM decisions ORDER BY seq"
+# Fields a later version added (each a column of `decisions`, NULL in older records). A record's hash
+# covers such a field only when it is set, so every record written before the field existed still
+# verifies. Append new ones; never reorder.
+OPTIONAL_FIELDS: tuple[str, ...] = ()
+_SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
+_COLUMNS = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
+_INSERT = f"INSERT INTO decisions ({', '.join(_COLUMNS)}) VALUES ({', '.join('$' + c for c in _COLUMNS)})"
 
 
 @dataclass(frozen=True)
@@ -56,6 +62,7 @@ class DecisionRecord:
     snapshot: str  # the review JSON
     prev_hash: str
     hash: str
+    # OPTIONAL_FIELDS follow here, each with a default of None.
 
     @property
     def attendee_list(self) -> list[str]:
@@ -77,14 +84,12 @@ def _plain(value: Any) -> Any:
 
 
 def canonical_record(record: Mapping[str, Any]) -> str:
-    """The canonical JSON a record's hash is taken of: every field except `hash`, keys sorted, compact,
-    UTF-8, dates as ISO 8601 (`decided_at` with microseconds). Anyone can recompute it from the table."""
-    return json.dumps(
-        {name: _plain(record.get(name)) for name in RECORD_FIELDS},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-    )
+    """The canonical JSON a record's hash is taken of: every field except `hash` (an optional field only
+    when set), keys sorted, compact, UTF-8, dates as ISO 8601 (`decided_at` with microseconds). Anyone
+    can recompute it from the table."""
+    content = {name: _plain(record.get(name)) for name in RECORD_FIELDS}
+    content.update({name: _plain(record[name]) for name in OPTIONAL_FIELDS if record.get(name) is not None})
+    return json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
 def record_hash(record: Mapping[str, Any]) -> str:
@@ -130,7 +135,8 @@ def to_utc(moment: datetime) -> datetime:
 
 
 def append(conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any]) -> DecisionRecord:
-    """Append the next record (every RECORD_FIELDS key but seq and prev_hash) in one transaction on `conn`
+    """Append the next record (every RECORD_FIELDS key but seq and prev_hash, and any OPTIONAL_FIELDS
+    key that is set) in one transaction on `conn`
     (a writable connection): it reads the last record and inserts the next one. DuckDB's single-writer
     lock orders concurrent processes into one chain; a lost race inside this process is retried."""
     last_error: Exception | None = None
@@ -138,15 +144,10 @@ def append(conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any]) -> Decisi
         conn.execute("BEGIN TRANSACTION")
         try:
             last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            record = dict(fields, seq=(last[0] + 1) if last else 1, prev_hash=last[1] if last else "")
+            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields)
+            record.update(seq=(last[0] + 1) if last else 1, prev_hash=last[1] if last else "")
             record["hash"] = record_hash(record)
-            conn.execute(
-                "INSERT INTO decisions (seq, deployment, week, decision, rationale, decided_by, attendees, "
-                "actions, next_review, decided_at, snapshot, prev_hash, hash) "
-                "VALUES ($seq, $deployment, $week, $decision, $rationale, $decided_by, $attendees, $actions, "
-                "$next_review, $decided_at, $snapshot, $prev_hash, $hash)",
-                record,
-            )
+            conn.execute(_INSERT, record)
             conn.execute("COMMIT")
         except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
             _rollback(conn)
@@ -243,7 +244,7 @@ def stored_records(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         rows = cur.execute(_SELECT_RECORDS).fetchall()
     finally:
         cur.close()
-    names = (*RECORD_FIELDS, "hash")
+    names = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 

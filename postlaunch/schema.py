@@ -256,6 +256,12 @@ def check_schema(conn: duckdb.DuckDBPyConnection, path: str) -> None:
         raise PostlaunchError(
             f"{path} is not a postlaunch database yet: load data with `postlaunch ingest` or run `make demo`"
         )
+    missing = [v for v, _, _ in MIGRATIONS if v not in done]
+    if missing and max(done) <= SCHEMA_VERSION and max(missing) < max(done):
+        raise PostlaunchError(
+            f"{path} lacks schema migration(s) {', '.join(map(str, missing))}; run any writing command "
+            "(e.g. `postlaunch ingest`) to migrate it"
+        )
     if max(done) > SCHEMA_VERSION:
         raise PostlaunchError(
             f"{path} has schema version {max(done)}, newer than this postlaunch ({SCHEMA_VERSION}): upgrade postlaunch"
