@@ -14,6 +14,7 @@ import duckdb
 
 from metrics.api import build_review
 from metrics.model import Review
+from postlaunch import rollup
 from postlaunch.config import Context
 from postlaunch.decisions import ACTIONS, DecisionRecord, append, default_next_review, to_utc, week_end
 from postlaunch.errors import PostlaunchError, UsageError
@@ -69,6 +70,7 @@ def record_decision(
     week = week.strip()
     check_inputs(ctx, deployment, week, decision, rationale, decided_by, next_review)
     if snapshot is None:
+        rollup.ensure_current(conn, ctx.settings.timezone)
         try:
             snapshot = build_review(conn, ctx, deployment, week)
         except PostlaunchError as exc:  # a week without data cannot be decided on

@@ -14,8 +14,9 @@ import pandas as pd
 
 from metrics.history import build_history
 from metrics.model import Alert, CheckRow, History, MetricResult, PortfolioRow, WeekResult
-from metrics.queries import load_raw, run, week_params
+from metrics.queries import load_raw, run
 from metrics.review import build_review
+from postlaunch import rollup
 from postlaunch import weeks as wk
 from postlaunch.catalog import BY_NAME
 from postlaunch.config import Context
@@ -53,7 +54,8 @@ def available_weeks(
     ids = [d.id for d in deps]
     if not ids:
         return []
-    rows = run(conn, "usage_weeks", {"ids": ids, **week_params(ctx.settings, ids, conn)})
+    rollup.check_current(conn, ctx.settings.timezone)
+    rows = run(conn, "rollup_usage_weeks", {"ids": ids})
     return [wk.week_of_index(i) for i in sorted({r["wk"] for r in rows})]
 
 

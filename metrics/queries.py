@@ -1,18 +1,18 @@
-"""Runs the weekly SQL (metrics/sql/*.sql) and hands back small per-deployment frames keyed by week
-index. One pass over usage_events per call; every value bound as a named parameter. Only reads.
+"""Runs the weekly SQL (metrics/sql/*.sql) over the weekly rollup and hands back small per-deployment
+records keyed by week index; every value bound as a named parameter. Only reads.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
 
+from postlaunch import rollup, sqlfiles
 from postlaunch import weeks as wk
 from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
@@ -20,32 +20,14 @@ from postlaunch.settings import Settings
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-@cache
 def sql_text(name: str) -> str:
-    """metrics/sql/NAME.sql, with the token WEEK_INDEX (outside comments) replaced by the one week-index
-    expression of week_index.sql."""
-    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
-    return "\n".join(
-        line if line.lstrip().startswith("--") else line.replace("WEEK_INDEX", f"({_week_index()})")
-        for line in lines
-    )
-
-
-@cache
-def _week_index() -> str:
-    lines = (SQL_DIR / "week_index.sql").read_text(encoding="utf-8").splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
+    """metrics/sql/NAME.sql (with the week-index expression spliced in where it says WEEK_INDEX)."""
+    return sqlfiles.sql_text(SQL_DIR, name)
 
 
 def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run metrics/sql/NAME.sql with named parameters on its own cursor; rows as dicts."""
-    cur = conn.cursor()
-    try:
-        cur.execute(sql_text(name), params)
-        columns = [d[0] for d in cur.description or []]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-    finally:
-        cur.close()
+    return sqlfiles.rows(conn, sql_text(name), params)
 
 
 def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -123,14 +105,6 @@ class RawData:
     incidents: dict[int, IncidentWeek] = field(default_factory=dict)
 
 
-def week_params(settings: Settings, ids: list[str], conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    if settings.timezone == "UTC":
-        return wk.tz_params("UTC", None, None)
-    span = run(conn, "data_span", {"ids": ids})
-    lo, hi = (span[0]["min(lo)"], span[0]["max(hi)"]) if span else (None, None)
-    return wk.tz_params(settings.timezone, lo, hi)
-
-
 def load_raw(
     conn: duckdb.DuckDBPyConnection,
     settings: Settings,
@@ -139,37 +113,42 @@ def load_raw(
     *,
     until_latest: bool = False,
 ) -> dict[str, RawData]:
-    """Raw weekly aggregates of the given deployments. Weeks run from each deployment's first week
-    with usage data to its last, or to `until` (a week index) when given, or with `until_latest` to
-    the latest week with usage data of any of them; incidents are evaluated at the end of every such
-    week."""
+    """The weekly aggregates of the given deployments, read from the weekly rollup (postlaunch.rollup).
+    Weeks run from each deployment's first week with usage data to its last, or to `until` (a week
+    index) when given, or with `until_latest` to the latest week with usage data of any of them;
+    incidents are evaluated at the end of every such week."""
     ids = [d.id for d in deployments]
     out: dict[str, RawData] = {d: RawData() for d in ids}
     if not ids:
         return out
-    wparams = week_params(settings, ids, conn)
-    usage_rows = run(
-        conn,
-        "usage_weekly",
-        {
-            "ids": ids,
-            "teams": [list(d.approved_teams) for d in deployments],
-            "approved": [list(d.approved_use_cases) for d in deployments],
-            "max_class": [d.max_data_class for d in deployments],
-            **wparams,
-        },
-    )
-    for row in usage_rows:
+    rollup.check_current(conn, settings.timezone)
+    registry = {
+        "ids": ids,
+        "teams": [list(d.approved_teams) for d in deployments],
+        "max_class": [d.max_data_class for d in deployments],
+    }
+    for row in run(conn, "rollup_weeks", registry):
+        out[row["deployment"]].usage[row["wk"]] = UsageWeek(
+            events=int(row["events"]),
+            active_users=int(row["active_users"]),
+            errors=int(row["errors"]),
+            escalations=int(row["escalations"]),
+            team_n=int(row["team_n"]),
+            team_bad=int(row["team_bad"]),
+            dc_n=int(row["dc_n"]),
+            dc_bad=int(row["dc_bad"]),
+            text_n=int(row["text_n"]),
+            pii_n=int(row["pii_n"]),
+            usage_cost=float(row["usage_cost"] or 0.0),
+            cost_rows=int(row["cost_rows"]),
+        )
+    mix = run(conn, "rollup_mix", {"ids": ids, "approved": [list(d.approved_use_cases) for d in deployments]})
+    for row in mix:
         week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
-        events = int(row["events"] or 0)
-        week.events += events
-        week.active_users = int(row["active_users"])
-        for key in ("errors", "escalations", "team_n", "team_bad", "dc_n", "dc_bad", "text_n", "pii_n"):
-            setattr(week, key, getattr(week, key) + int(row[key] or 0))
-        week.usage_cost += float(row["usage_cost"] or 0.0)
-        week.cost_rows += int(row["cost_rows"] or 0)
-        week.mix.append(MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), events))
-    for row in run(conn, "feedback_weekly", {"ids": ids, **wparams}):
+        week.mix.append(
+            MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), int(row["events"]))
+        )
+    for row in run(conn, "rollup_feedback", {"ids": ids}):
         dep, week = row.pop("deployment"), row.pop("wk")
         out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):

@@ -19,7 +19,7 @@ from review_factory import make_review
 from actions.decide import record_decision
 from metrics import evidence
 from metrics.model import Review
-from postlaunch import decisions
+from postlaunch import decisions, rollup
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
 from postlaunch.decisions import default_next_review, parse_week, verify_chain
@@ -60,6 +60,7 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
                     "VALUES (hash(?)::UHUGEINT, 0, ?, ?, 'u', 'ok', 'r')",
                     [dep + week, parse_week(week) + timedelta(days=2), dep],
                 )
+        rollup.rebuild(conn, ctx.settings.timezone)
     return ctx
 
 
