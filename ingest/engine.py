@@ -1,30 +1,33 @@
 """The ingest engine: one code path for the command line, the dashboard's upload and the adapters.
-Per file: read, validate, classify and write in ONE transaction with its run record; a file-level
-problem loads nothing and records a failed run. It never prints (the command does) and never commits
-part of a file.
+Per file (ingest/onefile.py): read, validate and classify in a working connection of its own, then
+append and record the run in short steps on the database; a file-level problem loads nothing and
+records a failed run. It never prints (the command does) and never loads part of a file.
 """
 
 from __future__ import annotations
 
+import shutil
 import sys
+import tempfile
 import uuid
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-from ingest import readers, redact, store, validate
+from ingest import readers
 from ingest.adapters import ADAPTERS
-from ingest.kinds import KINDS, Kind, missing_required
-from ingest.mapping import Mapping, resolve
+from ingest.append import Target
+from ingest.kinds import KINDS, Kind
+from ingest.mapping import Mapping
+from ingest.onefile import write_file
 from ingest.readers import FileProblem, Source
-from ingest.runs import FileResult, Sha256, Stages, failed, now, record_run
+from ingest.runs import FileResult, Sha256, Stages, failed, now
 from ingest.sqltext import Binder, quote_ident, run_sql
 from ingest.staged import KEY, LINE, RAW, REASON, Adapter, Staged
-from postlaunch import db, rollup
+from postlaunch import db, rollup, rules
 from postlaunch.config import Context
 from postlaunch.errors import DatabaseBusyError, PostlaunchError, UsageError
 from postlaunch.registry_log import record_registry_change
@@ -40,92 +43,6 @@ def _configure(conn: duckdb.DuckDBPyConnection, ctx: Context, progress: bool = F
     run_sql(conn, f"SET enable_progress_bar = {'true' if bar else 'false'}")
 
 
-def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapping: Mapping | None) -> None:
-    present = set(resolved) | set(mapping.defaults if mapping else {})
-    missing = missing_required(kind, present)
-    if not missing:
-        return
-    expected = ", ".join(
-        c + (f" (or {' + '.join(kind.alternatives[c])})" if c in kind.alternatives else "")
-        for c in kind.required
-    )
-    found = ", ".join(header) or "none"
-    hint = ""
-    normalized = {h.strip().lower() for h in header}
-    # the kind whose required columns are all there and that names most of the file's columns
-    fits = [
-        (len(normalized & set(other.names)), other.name)
-        for other in KINDS.values()
-        if other.name != kind.name and not missing_required(other, normalized)
-    ]
-    if fits:
-        best = max(fits)[1]
-        hint = f"; this looks like a {best} file (postlaunch ingest {best} FILE)"
-    noun = "column" if len(missing) == 1 else "columns"
-    raise FileProblem(
-        f"required {noun} {', '.join(missing)} missing for kind {kind.name} "
-        f"(expected {expected}; found {found}){hint}; rename with --map SRC=DEST if the file names it differently"
-    )
-
-
-def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Source, *, file: str,
-          mapping: Mapping | None, strict: bool, run_id: str, bind: Binder, stages: Stages,
-          source_label: str | None = None) -> tuple[store.Counts, list[str]]:  # fmt: skip
-    """Validate `source` into a temp table and write it (inside the caller's transaction)."""
-    try:
-        matched = resolve(kind, source.header, source.exprs, mapping)
-    except ValueError as exc:
-        raise FileProblem(str(exc)) from exc
-    _check_columns(kind, matched.exprs, source.header, mapping)
-    plan = validate.build(
-        kind, ctx, bind, source_sql=source.from_sql, exprs=matched.exprs, raw_sql=source.raw_sql,
-        reason_sql=source.reason_sql, key_sql=source.key_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
-    )  # fmt: skip
-    stages("validating")
-    run_sql(conn, "SET TimeZone = $tz", {"tz": ctx.settings.timezone})
-    sql = f"CREATE TEMP TABLE {store.BASE} AS {plan.sql}"
-    try:
-        run_sql(conn, sql, bind.used(sql))
-    except (duckdb.IOException, duckdb.InvalidInputException) as exc:
-        text = str(exc).splitlines()[0]
-        if "gzip" in text.lower():
-            raise FileProblem(f"truncated or corrupt gzip file ({text})") from exc
-        raise FileProblem(f"cannot be read: {text}") from exc
-    run_sql(conn, "SET TimeZone = 'UTC'")  # now() of the run record and quarantine rows is UTC
-    rejects = readers.collect_rejects(conn, source)
-    store.number_rows(conn, source.numbered, source.first_line)
-    ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
-    if kept == 0:
-        if rejects:
-            raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
-        raise FileProblem(source.empty_message)
-    if rejects:
-        store.renumber(conn, rejects, source.first_line)
-    stages("writing")
-
-    def conflict_raw(rows_sql: str) -> tuple[str, dict[str, Any]]:
-        b = Binder("c")
-
-        raw = redact.redact_sql(f"CAST({source.raw_sql} AS VARCHAR)", b)
-        rows = (
-            source.from_sql
-            if source.numbered
-            else f"(SELECT row_number() OVER () - 1 AS __row, * FROM {source.from_sql})"
-        )
-        sql = f"SELECT __row, {raw} AS raw FROM {rows} WHERE __row IN ({rows_sql})"
-        return sql, {**bind.used(sql), **b.params}
-
-    counts = store.write(
-        conn, kind, plan.outputs, run_id=run_id, file=file, rejects=rejects,
-        conflict_raw=conflict_raw, strict=strict,
-    )  # fmt: skip
-    if counts.loaded and kind.name == "usage":  # the weekly rollup stays current, in the same transaction
-        rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
-    elif counts.loaded and kind.name == "feedback":
-        rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
-    return counts, matched.extra
-
-
 def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, mapping: Mapping | None, strict: bool,
          progress: bool, sha: Sha256 | None, sha256: str | None = None, adapter: str | None = None,
          fmt: str | None = None, extra_columns: list[str] | None = None, notes: dict[str, Any] | None = None,
@@ -139,13 +56,20 @@ def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.Duck
         sources.append(make_source(conn, bind))
         return sources[0]
 
+    # The file's work happens in memory (spilling to a folder of its own); the database is attached only
+    # for the short steps that read identities or write.
+    spill = Path(tempfile.mkdtemp(prefix="postlaunch-ingest-"))
+    conn = duckdb.connect()
     try:
-        with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-            _configure(conn, ctx, progress)
-            result = _write_file(conn, ctx, kind, opened, file=file, mapping=mapping, strict=strict,
-                                 run_id=run_id, started=started, stages=stages, source_label=source_label,
-                                 extra_columns=extra_columns or [], notes=notes or {},
-                                 digest=lambda: sha.result() if sha else sha256, adapter=adapter, fmt=fmt)  # fmt: skip
+        run_sql(conn, f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")
+        for statement in rules.macro_statements():  # the rule macros, for the rollup staged in memory
+            run_sql(conn, statement)
+        _configure(conn, ctx, progress)
+        target = Target(conn, ctx.db, ctx.settings.lock_timeout_seconds)
+        result = write_file(target, ctx, kind, opened, file=file, mapping=mapping, strict=strict,
+                            run_id=run_id, started=started, stages=stages, source_label=source_label,
+                            extra_columns=extra_columns or [], notes=notes or {},
+                            digest=lambda: sha.result() if sha else sha256, adapter=adapter, fmt=fmt)  # fmt: skip
     except FileProblem as exc:
         stages.done()
         return failed(ctx, kind.name, file, str(exc), run_id=run_id, started=started,
@@ -155,6 +79,8 @@ def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.Duck
         stages.done()
         return FileResult(file, kind.name, 0, 0, 0, 0, "failed", f"not loaded: {exc}", [], [], run_id)
     finally:
+        conn.close()
+        shutil.rmtree(spill, ignore_errors=True)
         for source in sources:
             source.cleanup()
     stages.done()
@@ -199,7 +125,8 @@ def _staged_reader(staged: Staged, tag: str) -> Callable[[duckdb.DuckDBPyConnect
 def load_staged(
     conn: duckdb.DuckDBPyConnection, ctx: Context, staged: Staged, *, strict: bool = False
 ) -> FileResult:
-    """Validate and write an adapter's staged rows on `conn`, in one transaction with the run record.
+    """Validate and write an adapter's staged rows on `conn`, a connection to the database that the caller
+    holds throughout (so nothing is appended in chunks).
 
     A file-level problem raises FileProblem after rolling back (the caller records the failed run).
     """
@@ -209,40 +136,13 @@ def load_staged(
     tag = uuid.uuid4().hex[:8]
     _configure(conn, ctx)
     try:
-        return _write_file(conn, ctx, kind, _staged_reader(staged, tag), file=staged.file,
-                           mapping=None, strict=strict, run_id=uuid.uuid4().hex, started=now(),
-                           stages=Stages(staged.file, False), source_label=staged.adapter,
-                           extra_columns=staged.extra_columns, notes=staged.notes,
-                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
+        return write_file(Target(conn, None, ctx.settings.lock_timeout_seconds), ctx, kind,
+                          _staged_reader(staged, tag), file=staged.file, mapping=None, strict=strict,
+                          run_id=uuid.uuid4().hex, started=now(), stages=Stages(staged.file, False),
+                          source_label=staged.adapter, extra_columns=staged.extra_columns, notes=staged.notes,
+                          digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
     finally:
         conn.unregister(f"__pl_staged_{tag}")
-
-
-def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
-                make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, file: str,
-                mapping: Mapping | None, strict: bool, run_id: str, started: datetime, stages: Stages,
-                source_label: str | None, extra_columns: list[str], notes: dict[str, Any],
-                digest: Callable[[], str | None], adapter: str | None, fmt: str | None) -> FileResult:  # fmt: skip
-    """Read, validate and write one file's rows with its run record, in one transaction on `conn`:
-    everything or nothing (a FileProblem or any error rolls back)."""
-    run_sql(conn, "BEGIN TRANSACTION")
-    try:
-        stages("reading")
-        bind = Binder()
-        source = make_source(conn, bind)
-        counts, extra = _load(conn, ctx, kind, source, file=file, mapping=mapping, strict=strict,
-                              run_id=run_id, bind=bind, stages=stages, source_label=source_label)  # fmt: skip
-        result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
-                            counts.quarantined, "loaded", None, extra_columns + extra,
-                            store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
-        record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started)
-        run_sql(conn, "COMMIT")
-    except BaseException:
-        run_sql(conn, "ROLLBACK")
-        raise
-    finally:
-        store.drop_temp(conn)
-    return result
 
 
 def _adapter_files(ctx: Context, name: str, adapter: Adapter, path: Path, options: dict[str, Any], strict: bool,

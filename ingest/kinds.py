@@ -180,6 +180,34 @@ CHANGES = Kind(
     ),
 )
 
+# What a reason says of a value that does not fit its column's type: `column "value"` + the problem
+# (DESIGN §4). Both validators read these: ingest's SQL (ingest/validate.py) and Spark's (ingest/spark/).
+PROBLEMS: dict[str, str] = {
+    "timestamp": " is not a date and time (expected ISO 8601 or Unix epoch seconds/milliseconds)",
+    "date": " is not a date (expected YYYY-MM-DD)",
+    "enum": " is not one of {values}",
+    "count": " must be a whole number >= 0",
+    "amount": " must be a number >= 0",
+    "money": " is not a number",
+    "rating_range": " is outside 1-5",
+    "rating_whole": " is not a whole number 1-5",
+    "bool": " is not a yes/no value (expected true, false, 1, 0, yes or no)",
+    "deployment": " is not in the registry (known: {known})",
+    "currency": " is not a 3-letter currency code",
+}
+REQUIRED = "required field {name} is empty"
+MAX_SHOWN = 80  # characters of a bad value quoted in a reason
+BOOL_TRUE = ("true", "1", "yes")
+BOOL_VALUES = ("true", "false", "1", "0", "yes", "no")
+EPOCH_S = r"[0-9]{9,10}(\.[0-9]+)?"  # Unix epoch seconds (a timestamp column)
+EPOCH_MS = r"[0-9]{12,13}"  # Unix epoch milliseconds
+
+
+def known_deployments(ids: list[str]) -> str:
+    """The `known` of PROBLEMS["deployment"]."""
+    return ", ".join(ids) if ids else "none, the registry is empty"
+
+
 KINDS: dict[str, Kind] = {k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES)}
 
 

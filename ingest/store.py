@@ -1,6 +1,8 @@
 """Writes one validated file: finds duplicates and conflicts (anti-join on identities, classify.sql),
 inserts new rows, updates incidents with their history, and quarantines the rest with reasons.
-It runs inside the caller's transaction and never commits; it never reads a file itself.
+The file's work lives in temp tables; the stored identities are read while the database is attached for
+reading (`seen`, `add_seen`), the writes run inside the caller's write transaction. It never commits and
+never reads a file itself.
 """
 
 from __future__ import annotations
@@ -20,8 +22,9 @@ from ingest.validate import ID_PREFIX
 
 V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
 BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
+SNAPSHOT, CRAW = "__pl_snapshot", "__pl_craw"  # the runs SEEN was read from; conflict rows' raw text
 # The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
-NEW_ROWS = f"(SELECT * FROM {V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row))"
+NEW_ROWS = f"(SELECT * FROM temp.{V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row))"
 
 
 @dataclass
@@ -40,7 +43,7 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
 
 def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
     run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, "__pl_newv"):
+    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, SNAPSHOT, CRAW, "__pl_newv", "__pl_delta"):
         run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
 
 
@@ -49,10 +52,11 @@ def number_rows(conn: duckdb.DuckDBPyConnection, numbered: bool, first: int) -> 
     (insertion order is preserved), so its rowid is the index of the row among those the parser kept."""
     if numbered:
         cols = "*"
-    else:  # rows of a table created in an open transaction are numbered from an offset: subtract it
-        offset = int(_one(conn, f"SELECT coalesce(min(rowid), 0) FROM {BASE}"))
+    else:  # rows of a table created in an open transaction are numbered from an offset: subtract it (none
+        # when it was created outside one, as ingest's working connection does)
+        offset = int(_one(conn, f"SELECT coalesce(min(rowid), 0) FROM temp.{BASE}"))
         cols = f"rowid - {offset} AS __row, rowid - {offset} + {int(first)} AS __line, *"
-    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT {cols} FROM {BASE}")
+    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT {cols} FROM temp.{BASE}")
 
 
 def renumber(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], first: int) -> None:
@@ -69,13 +73,16 @@ def renumber(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]
         f"FROM {V} v ASOF LEFT JOIN {SHIFT} s ON v.__row >= s.g",
     )
     run_sql(conn, f"DROP VIEW temp.{V}")
-    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT * FROM {RENUMBERED}")
+    run_sql(conn, f"CREATE TEMP VIEW {V} AS SELECT * FROM temp.{RENUMBERED}")
 
 
-def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
-    """Fill CLS: valid rows that are duplicates or conflicts (every other valid row is new)."""
-    incidents = kind.name == "incidents"
-    key = "identity, content_hash" if incidents else "identity"
+def _key(kind: Kind) -> str:
+    return "identity, content_hash" if kind.name == "incidents" else "identity"
+
+
+def repeats(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Fill MULTI: the file's valid keys that occur more than once in it, with their first line."""
+    key = _key(kind)
     # repeated keys first (a narrow aggregate), then the first occurrence of just those
     run_sql(
         conn,
@@ -83,20 +90,65 @@ def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         f"FROM {V} WHERE __reason IS NULL AND ({key}) IN (SELECT {key} FROM {V} WHERE __reason IS NULL "
         f"GROUP BY {key} HAVING count(*) > 1) GROUP BY {key}",
     )
+
+
+def _seen_sql(kind: Kind, runs: str) -> tuple[str, dict[str, Any] | None]:
+    """The stored identities of the file's valid rows, from the loaded runs that `runs` selects, with every
+    content hash stored for them and the first run that loaded them (its start and file name the conflict)."""
+    incidents = kind.name == "incidents"
     table = "incident_history" if incidents else kind.table
     ident = "md5_number($idp || t.incident_id)" if incidents else "t.identity"
+    sql = (
+        f"SELECT s.identity, s.hashes, s.run_id, r.started_at AS first_started, r.file AS first_file FROM ("
+        f"SELECT {ident} AS identity, list(t.content_hash) AS hashes, min(t.run_id) AS run_id "
+        f"FROM {quote_ident(table)} t WHERE {ident} IN (SELECT identity FROM temp.{V} WHERE __reason IS NULL) "
+        f"AND t.run_id NOT IN (SELECT run_id FROM ingest_leases) AND {runs} GROUP BY 1) s "
+        f"LEFT JOIN ingest_runs r ON r.run_id = s.run_id"
+    )
+    return sql, {"idp": ID_PREFIX} if incidents else None
+
+
+def seen(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Fill SEEN from the stored rows, and SNAPSHOT with the runs it saw (the database attached for reading)."""
+    run_sql(conn, f"CREATE TEMP TABLE {SNAPSHOT} AS SELECT run_id FROM ingest_runs")
+    sql, params = _seen_sql(kind, "true")
+    run_sql(conn, f"CREATE TEMP TABLE {SEEN} AS {sql}", params)
+
+
+def runs_since(conn: duckdb.DuckDBPyConnection, kind: Kind) -> list[str]:
+    """Runs of `kind` that loaded rows after SEEN was read (another ingest committed in between)."""
+    rows = run_sql(
+        conn,
+        f"SELECT run_id FROM ingest_runs WHERE kind = ? AND loaded > 0 "
+        f"AND run_id NOT IN (SELECT run_id FROM temp.{SNAPSHOT}) ORDER BY started_at",
+        [kind.name],
+    )
+    return [r[0] for r in rows]
+
+
+def add_seen(conn: duckdb.DuckDBPyConnection, kind: Kind, runs: list[str]) -> None:
+    """Add the identities stored by `runs` to SEEN and SNAPSHOT (the database attached for reading)."""
+    sql, params = _seen_sql(kind, "list_contains($runs::VARCHAR[], t.run_id)")
+    run_sql(conn, f"CREATE OR REPLACE TEMP TABLE __pl_delta AS {sql}", {**(params or {}), "runs": runs})
     run_sql(
         conn,
-        f"CREATE TEMP TABLE {SEEN} AS SELECT {ident} AS identity, list(t.content_hash) AS hashes, "
-        f"min(t.run_id) AS run_id FROM {quote_ident(table)} t "
-        f"WHERE {ident} IN (SELECT identity FROM {V} WHERE __reason IS NULL) GROUP BY 1",
-        {"idp": ID_PREFIX} if incidents else None,
+        f"CREATE OR REPLACE TEMP TABLE {SEEN} AS SELECT identity, flatten(list(hashes)) AS hashes, "
+        f"min(run_id) AS run_id, arg_min(first_started, run_id) AS first_started, "
+        f"arg_min(first_file, run_id) AS first_file "
+        f"FROM (SELECT * FROM temp.{SEEN} UNION ALL SELECT * FROM temp.__pl_delta) GROUP BY identity",
     )
+    run_sql(conn, "DROP TABLE temp.__pl_delta")
+    run_sql(conn, f"INSERT INTO temp.{SNAPSHOT} SELECT unnest($runs::VARCHAR[])", {"runs": runs})
+
+
+def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
+    """Fill CLS from MULTI and SEEN: valid rows that are duplicates or conflicts (every other valid row is new)."""
+    incidents = kind.name == "incidents"
     id_col = kind.identity or "identity"
     sql = sql_file("classify.sql").format(
-        v=V,
-        multi=MULTI,
-        seen=SEEN,
+        v=f"temp.{V}",
+        multi=f"temp.{MULTI}",
+        seen=f"temp.{SEEN}",
         multi_join="m.identity = v.identity AND m.content_hash = v.content_hash"
         if incidents
         else "m.identity = v.identity",
@@ -104,7 +156,49 @@ def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         conflicts="false" if incidents else "true",
         id_value=f"left(v.{quote_ident(id_col)}, 80)" if kind.identity else "'?'",
     )
-    run_sql(conn, f"CREATE TEMP TABLE {CLS} AS {sql}", {"id_name": id_col})
+    run_sql(conn, f"CREATE OR REPLACE TEMP TABLE {CLS} AS {sql}", {"id_name": id_col})
+
+
+def tally(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], *, strict: bool) -> Counts:
+    """The file's counts once CLS is filled; with `strict`, a FileProblem when any row is quarantined."""
+    ((total, bad),) = run_sql(conn, f"SELECT count(*), count(__reason) FROM temp.{V}")
+    status = dict(conn.execute(f"SELECT status, count(*) FROM temp.{CLS} GROUP BY status").fetchall())
+    c = Counts(rows=total + len(rejects), duplicates=status.get("duplicate", 0))
+    c.quarantined = bad + status.get("conflict", 0) + len(rejects)
+    c.loaded = c.rows - c.duplicates - c.quarantined
+    if strict and c.quarantined:
+        first = _first_reasons(conn, rejects, 1)
+        raise FileProblem(
+            f"--strict: {c.quarantined} of {c.rows} rows would be quarantined, so nothing is loaded; "
+            f"first: {first[0] if first else '?'}"
+        )
+    return c
+
+
+def stage_conflict_raw(
+    conn: duckdb.DuckDBPyConnection, conflict_raw: Callable[[str], tuple[str, dict[str, Any]]]
+) -> None:
+    """Fill CRAW with the raw text of the conflicting rows (read from the file now, not while writing)."""
+    raw_sql, params = conflict_raw(f"SELECT __row FROM temp.{CLS} WHERE status = 'conflict'")
+    run_sql(conn, f"CREATE OR REPLACE TEMP TABLE {CRAW} AS {raw_sql}", params)
+
+
+def insert_rows(
+    conn: duckdb.DuckDBPyConnection, kind: Kind, outputs: list[str], run_id: str, rows: tuple[int, int] | None
+) -> int:
+    """Insert the file's new rows (those with `__row` in [lo, hi) when `rows` is given) into the kind's
+    table, inside the caller's write transaction. Returns the rows inserted."""
+    cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
+    run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
+    where = "" if rows is None else f" WHERE __row >= {int(rows[0])} AND __row < {int(rows[1])}"
+    return int(
+        _one(
+            conn,
+            f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) "
+            f"SELECT {cols}, $run, __line FROM {NEW_ROWS}{where}",
+            {"run": run_id},
+        )
+    )
 
 
 def write(
@@ -115,35 +209,22 @@ def write(
     run_id: str,
     file: str,
     rejects: list[tuple[int, str, str]],
-    conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
-    strict: bool,
-) -> Counts:
-    """Classify and write everything of one validated file (in the caller's transaction)."""
-    ((total, bad),) = run_sql(conn, f"SELECT count(*), count(__reason) FROM {V}")
-    classify(conn, kind)
-    status = dict(conn.execute(f"SELECT status, count(*) FROM {CLS} GROUP BY status").fetchall())
-    c = Counts(rows=total + len(rejects), duplicates=status.get("duplicate", 0))
-    c.quarantined = bad + status.get("conflict", 0) + len(rejects)
-    if strict and c.quarantined:
-        first = _first_reasons(conn, rejects, 1)
-        raise FileProblem(
-            f"--strict: {c.quarantined} of {c.rows} rows would be quarantined, so nothing is loaded; "
-            f"first: {first[0] if first else '?'}"
-        )
+    counts: Counts,
+    rows_inserted: int | None,
+) -> None:
+    """The file's last write, inside the caller's write transaction: its rows (unless they were appended
+    before in chunks: `rows_inserted`), incidents with their history, and its quarantine."""
     if kind.name == "incidents":
-        c.loaded = _write_incidents(conn, outputs, run_id, c.notes)
+        counts.loaded = _write_incidents(conn, outputs, run_id, counts.notes)
+    elif rows_inserted is None:
+        counts.loaded = insert_rows(conn, kind, outputs, run_id, None)
     else:
-        cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
-        run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
-        c.loaded = _one(
-            conn,
-            f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {NEW_ROWS}",
-            {"run": run_id},
-        )
-    _quarantine(conn, kind, run_id, file, rejects, conflict_raw)
-    if c.loaded != c.rows - c.duplicates - c.quarantined:  # pragma: no cover - an engine defect, not bad data
-        raise RuntimeError(f"ingest counts do not add up: {c}")
-    return c
+        counts.loaded = rows_inserted
+    _quarantine(conn, kind, run_id, file, rejects)
+    if (
+        counts.loaded != counts.rows - counts.duplicates - counts.quarantined
+    ):  # pragma: no cover - an engine defect
+        raise RuntimeError(f"ingest counts do not add up: {counts}")
 
 
 def _write_incidents(
@@ -154,16 +235,16 @@ def _write_incidents(
         conn,
         f"CREATE TEMP TABLE __pl_newv AS SELECT v.*, coalesce(i.version, 0) + "
         f"row_number() OVER (PARTITION BY v.incident_id ORDER BY v.__line) AS version, i.incident_id IS NOT NULL AS known "
-        f"FROM {V} v LEFT JOIN incidents i USING (incident_id) "
-        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+        f"FROM temp.{V} v LEFT JOIN incidents i USING (incident_id) "
+        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row)",
     )
     versions = _one(
         conn,
         f"INSERT INTO incident_history ({cols}, content_hash, version, run_id, line, loaded_at) "
-        f"SELECT {cols}, content_hash, version, $run, __line, now()::TIMESTAMP FROM __pl_newv",
+        f"SELECT {cols}, content_hash, version, $run, __line, now()::TIMESTAMP FROM temp.__pl_newv",
         {"run": run_id},
     )
-    latest = "(SELECT * FROM __pl_newv QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
+    latest = "(SELECT * FROM temp.__pl_newv QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
     sets = ", ".join(f"{quote_ident(n)} = n.{quote_ident(n)}" for n in outputs if n != "incident_id")
     updated = _one(
         conn,
@@ -187,25 +268,23 @@ def _quarantine(
     run_id: str,
     file: str,
     rejects: list[tuple[int, str, str]],
-    conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
 ) -> None:
     base = {"run": run_id, "kind": kind.name, "file": file}
     run_sql(
         conn,
         f"INSERT INTO quarantine SELECT $run, $kind, $file, __line, 'line ' || __line || ': ' || __reason, __raw, "
         f"now()::TIMESTAMP "
-        f"FROM {V} WHERE __reason IS NOT NULL",
+        f"FROM temp.{V} WHERE __reason IS NOT NULL",
         base,
     )
-    if _one(conn, f"SELECT count(*) FROM {CLS} WHERE status = 'conflict'"):
-        raw_sql, params = conflict_raw(f"SELECT __row FROM {CLS} WHERE status = 'conflict'")
+    if _one(conn, f"SELECT count(*) FROM temp.{CLS} WHERE status = 'conflict'"):
         b = Binder("q")
         reason = redact.redact_sql("c.conflict_reason", b)
         run_sql(
             conn,
             f"INSERT INTO quarantine SELECT $run, $kind, $file, c.__line, {reason}, r.raw, now()::TIMESTAMP "
-            f"FROM {CLS} c LEFT JOIN ({raw_sql}) r ON r.__row = c.__row WHERE c.status = 'conflict'",
-            {**base, **params, **b.params},
+            f"FROM temp.{CLS} c LEFT JOIN temp.{CRAW} r ON r.__row = c.__row WHERE c.status = 'conflict'",
+            {**base, **b.params},
         )
     if rejects:
         table = pa.table(
@@ -228,8 +307,8 @@ def _quarantine(
 
 def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], n: int) -> list[str]:
     rows = conn.execute(
-        f"SELECT __line, 'line ' || __line || ': ' || __reason FROM {V} WHERE __reason IS NOT NULL "
-        f"UNION ALL SELECT __line, conflict_reason FROM {CLS} WHERE status = 'conflict' ORDER BY 1 LIMIT {int(n)}"
+        f"SELECT __line, 'line ' || __line || ': ' || __reason FROM temp.{V} WHERE __reason IS NOT NULL "
+        f"UNION ALL SELECT __line, conflict_reason FROM temp.{CLS} WHERE status = 'conflict' ORDER BY 1 LIMIT {int(n)}"
     ).fetchall()
     merged = sorted(
         [(line, reason) for line, reason in rows] + [(r[0], f"line {r[0]}: {r[1]}") for r in rejects]

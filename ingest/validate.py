@@ -8,14 +8,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ingest import redact
-from ingest.kinds import Column, Kind
+from ingest.kinds import (
+    BOOL_TRUE,
+    BOOL_VALUES,
+    EPOCH_MS,
+    EPOCH_S,
+    MAX_SHOWN,
+    PROBLEMS,
+    REQUIRED,
+    Column,
+    Kind,
+    known_deployments,
+)
 from ingest.mapping import Mapping
 from ingest.sqltext import Binder, quote_ident, sql_file
 from postlaunch.config import Context
 
-EPOCH_S = r"[0-9]{9,10}(\.[0-9]+)?"
-EPOCH_MS = r"[0-9]{12,13}"
-MAX_SHOWN = 80  # characters of a bad value quoted in a reason
 NULL_MARK = "\x1e"
 SEP = "\x1f"
 ID_PREFIX = "id" + SEP  # identity of a row with an id: md5 of ID_PREFIX || id
@@ -114,40 +122,39 @@ class _Builder:
             value = n
         elif col.type == "timestamp":
             value, bad = t, f"{t} IS NULL"
-            message = " is not a date and time (expected ISO 8601 or Unix epoch seconds/milliseconds)"
+            message = PROBLEMS["timestamp"]
         elif col.type == "date":
             value, bad = t, f"{t} IS NULL"
-            message = " is not a date (expected YYYY-MM-DD)"
+            message = PROBLEMS["date"]
         elif col.type == "enum":
             allowed = ", ".join(lit(v) for v in col.values)
             value, bad = f"lower({n})", f"lower({n}) NOT IN ({allowed})"
-            message = f" is not one of {', '.join(col.values)}"
+            message = PROBLEMS["enum"].format(values=", ".join(col.values))
         elif col.type == "count":
             value = f"CASE WHEN {d} >= 0 AND {d} = trunc({d}) AND {d} < 9e18 THEN CAST({d} AS BIGINT) END"
-            bad, message = f"({value}) IS NULL", " must be a whole number >= 0"
+            bad, message = f"({value}) IS NULL", PROBLEMS["count"]
         elif col.type == "amount":
             value = f"CASE WHEN isfinite({d}) AND {d} >= 0 THEN {d} END"
-            bad, message = f"({value}) IS NULL", " must be a number >= 0"
+            bad, message = f"({value}) IS NULL", PROBLEMS["amount"]
         elif col.type == "money":
             value = f"CASE WHEN isfinite({d}) THEN {d} END"
-            bad, message = f"({value}) IS NULL", " is not a number"
+            bad, message = f"({value}) IS NULL", PROBLEMS["money"]
         elif col.type == "rating":
             value = f"CASE WHEN {d} BETWEEN 1 AND 5 AND {d} = trunc({d}) THEN CAST({d} AS SMALLINT) END"
             error = (
                 f"CASE WHEN {n} IS NOT NULL AND ({value}) IS NULL THEN {shown} || "
-                f"CASE WHEN {d} = trunc({d}) THEN {lit(' is outside 1-5')} "
-                f"ELSE {lit(' is not a whole number 1-5')} END END"
+                f"CASE WHEN {d} = trunc({d}) THEN {lit(PROBLEMS['rating_range'])} "
+                f"ELSE {lit(PROBLEMS['rating_whole'])} END END"
             )
             return value, self._with_required(col, error)
         elif col.type == "bool":
-            value = f"lower({n}) IN ('true', '1', 'yes')"
-            bad = f"lower({n}) NOT IN ('true', 'false', '1', '0', 'yes', 'no')"
-            message = " is not a yes/no value (expected true, false, 1, 0, yes or no)"
+            value = f"lower({n}) IN ({', '.join(lit(v) for v in BOOL_TRUE)})"
+            bad = f"lower({n}) NOT IN ({', '.join(lit(v) for v in BOOL_VALUES)})"
+            message = PROBLEMS["bool"]
         elif col.type == "deployment":
             ids = self.ctx.registry.ids
-            known = ", ".join(ids) if ids else "none, the registry is empty"
             value, bad = n, f"NOT list_contains({lit_list(self.bind, ids)}, {n})"
-            message = f" is not in the registry (known: {known})"
+            message = PROBLEMS["deployment"].format(known=known_deployments(ids))
         elif col.type == "currency":
             value = f"upper({n})"
             return value, self._with_required(col, self._currency_error(col))
@@ -159,7 +166,7 @@ class _Builder:
     def _with_required(self, col: Column, error: str | None) -> str | None:
         if not col.required or (self.kind.name == "cost" and col.name == "date"):
             return error
-        missing = f"WHEN {q('n', col.name)} IS NULL THEN {self.lit(f'required field {col.name} is empty')}"
+        missing = f"WHEN {q('n', col.name)} IS NULL THEN {self.lit(REQUIRED.format(name=col.name))}"
         if error is None:
             return f"CASE {missing} END"
         return f"CASE {missing} ELSE {error} END"
@@ -170,7 +177,7 @@ class _Builder:
         reporting = self.ctx.settings.currency
         return (
             f"CASE WHEN NOT regexp_full_match({n}, '[A-Za-z]{{3}}') THEN {self.shown(col)} || "
-            f"{lit(' is not a 3-letter currency code')} "
+            f"{lit(PROBLEMS['currency'])} "
             f"WHEN upper({n}) <> {lit(reporting)} AND NOT list_contains({lit_list(self.bind, list(rates))}, upper({n})) "
             f"THEN {self.shown(col)} || {lit(f' has no rate to {reporting} (set currency_rates.')} || upper({n}) || "
             f"{lit(' in the config)')} END"

@@ -104,7 +104,13 @@ def out_of_scope_examples(
     rows = run(
         conn,
         "out_of_scope_examples",
-        {"deployment": dep.id, "start": start, "end": end, "approved": list(dep.approved_use_cases)},
+        {
+            "deployment": dep.id,
+            "wk": wk.week_index(week),
+            "start": start,
+            "end": end,
+            "approved": list(dep.approved_use_cases),
+        },
     )
     return [
         ScopeExample(

@@ -1,7 +1,7 @@
 """The weekly rollup (DESIGN §18): the one owner of the additive aggregates every metric reads —
 `usage_rollup` (per deployment, local ISO week and grain key), `usage_week_users` (exact distinct users)
 and `feedback_rollup` — and of how they are kept current: ingest appends the aggregates of the rows
-it loads in the same transaction, placement replaces the scope grain of the weeks it re-placed, and a
+it loads in the transaction that records its run, placement replaces the scope grain of the weeks it re-placed, and a
 rebuild recomputes everything from the stored events (a new database, a changed timezone).
 
 It writes only these tables and `rollup_state`; metrics/ reads them (metrics/sql/rollup_*.sql).
@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from postlaunch import sqlfiles
+from postlaunch import measures, sqlfiles
 from postlaunch import weeks as wk
 from postlaunch.errors import PostlaunchError
 
@@ -82,6 +82,7 @@ def _usage_sql(source: str, inferred: str, grains: Grains) -> str:
         sets=grains.sets,
         grain=grains.grain,
         keys=grains.keys,
+        measures=measures.select_list(measures.USAGE),
     )
 
 
@@ -149,22 +150,59 @@ def _span(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[datetime | None
     return lo, hi
 
 
-def add_usage(
-    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, *, placed: bool = False
-) -> Touched | None:
-    """Append the aggregates of the usage rows in relation `source` (inside the caller's transaction) and
-    recount the users of the weeks they touch. `placed`: the relation has inferred_use_case (stored
-    events); new rows of an ingest are not placed yet. Returns what was touched (None: no rows)."""
+def stage_usage(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str) -> Touched | None:
+    """Compute the aggregates of the usage rows in relation `source` (new rows of an ingest, not placed yet)
+    into the temp table `table`, without the database; `append_staged` writes them. Returns what they
+    touched (None: no rows)."""
     lo, hi = _span(conn, source)
     if lo is None or hi is None:
         return None
-    params = wk.tz_params(timezone, lo, hi)
-    sql = _usage_sql(source, "inferred_use_case" if placed else "NULL", ALL_GRAINS)
-    _execute(conn, f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}", params)
+    sql = _usage_sql(source, "NULL", ALL_GRAINS)
+    _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
     deployments = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
-    touched = Touched(sorted(deployments), lo, hi)
-    recount_users(conn, timezone, touched)
-    return touched
+    return Touched(sorted(deployments), lo, hi)
+
+
+def stage_users(
+    conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched, extra: str, table: str
+) -> None:
+    """The exact distinct users of the touched deployments' weeks over the loaded events plus the rows of
+    relation `extra` (about to be appended), into the temp table `table` (the database attached)."""
+    sql, params = _users_sql(timezone, touched, extra)
+    _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
+
+
+def stage_feedback(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str) -> bool:
+    """Compute the aggregates of the feedback rows in relation `source` into the temp table `table`,
+    without the database. Returns whether there were rows."""
+    lo, hi = _span(conn, source)
+    if lo is None or hi is None:
+        return False
+    sql = _sql("rollup_feedback", source=source, measures=measures.select_list(measures.FEEDBACK))
+    _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
+    return True
+
+
+def append_staged(
+    conn: duckdb.DuckDBPyConnection,
+    timezone: str,
+    *,
+    usage: str | None = None,
+    users: tuple[Touched, str] | None = None,
+    feedback: str | None = None,
+) -> None:
+    """Inside the caller's write transaction: append staged usage and feedback aggregates, and replace the
+    touched weeks' distinct users with the staged counts (the temp tables of stage_*)."""
+    if usage is not None:
+        _execute(conn, f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) SELECT * FROM temp.{usage}")
+    if users is not None:
+        touched, table = users
+        _delete_users(conn, timezone, touched)
+        _execute(
+            conn, f"INSERT INTO usage_week_users (deployment, wk, active_users) SELECT * FROM temp.{table}"
+        )
+    if feedback is not None:
+        _execute(conn, f"INSERT INTO feedback_rollup SELECT * FROM temp.{feedback}")
 
 
 def week_indexes(timezone: str, lo: datetime, hi: datetime) -> list[int]:
@@ -174,36 +212,32 @@ def week_indexes(timezone: str, lo: datetime, hi: datetime) -> list[int]:
     return list(range(first, last + 1))
 
 
-def recount_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched) -> None:
-    """Replace the distinct-user counts of the touched deployments' weeks with a recount from the
-    stored events (inside the caller's transaction)."""
+def _users_sql(timezone: str, touched: Touched, extra: str) -> tuple[str, dict[str, Any]]:
     wks = week_indexes(timezone, touched.lo, touched.hi)
-    lo, hi = (
-        wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0],
-        wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1],
-    )
-    params = {"ids": touched.deployments, "wks": wks}
+    lo = wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0]
+    hi = wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1]
+    params = {"ids": touched.deployments, "wks": wks, "lo": lo, "hi": hi, **wk.tz_params(timezone, lo, hi)}
+    return _sql("rollup_users", extra=extra, measures=measures.select_list(measures.USERS)), params
+
+
+def _delete_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched) -> None:
     _execute(
         conn,
         "DELETE FROM usage_week_users WHERE list_contains($ids::VARCHAR[], deployment) "
         "AND list_contains($wks::BIGINT[], wk)",
-        params,
-    )
-    sql = _sql("rollup_users")
-    _execute(
-        conn,
-        f"INSERT INTO usage_week_users (deployment, wk, active_users) {sql}",
-        {**params, "lo": lo, "hi": hi, **wk.tz_params(timezone, lo, hi)},
+        {"ids": touched.deployments, "wks": week_indexes(timezone, touched.lo, touched.hi)},
     )
 
 
-def add_feedback(conn: duckdb.DuckDBPyConnection, timezone: str, source: str) -> None:
-    """Append the aggregates of the feedback rows in relation `source` (inside the caller's transaction)."""
-    lo, hi = _span(conn, source)
-    if lo is None or hi is None:
-        return
-    sql = _sql("rollup_feedback", source=source)
-    _execute(conn, f"INSERT INTO feedback_rollup {sql}", wk.tz_params(timezone, lo, hi))
+NO_ROWS = "(SELECT NULL::VARCHAR AS deployment, NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS ts WHERE false)"
+
+
+def recount_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched) -> None:
+    """Replace the distinct-user counts of the touched deployments' weeks with a recount from the
+    loaded events (inside the caller's transaction)."""
+    _delete_users(conn, timezone, touched)
+    sql, params = _users_sql(timezone, touched, NO_ROWS)
+    _execute(conn, f"INSERT INTO usage_week_users (deployment, wk, active_users) {sql}", params)
 
 
 def replace_scope(
@@ -219,7 +253,7 @@ def replace_scope(
         "DELETE FROM usage_rollup WHERE deployment = $dep AND grain = 'scope' AND list_contains($wks::BIGINT[], wk)",
         {"dep": deployment, "wks": wks},
     )
-    source = "(SELECT * FROM usage_events WHERE deployment = $dep AND ts >= $lo AND ts < $hi)"
+    source = "(SELECT * FROM usage_loaded WHERE deployment = $dep AND ts >= $lo AND ts < $hi)"
     sql = _usage_sql(source, "inferred_use_case", SCOPE_GRAIN)
     _execute(
         conn,
@@ -237,16 +271,16 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
     for table in TABLES:
         _execute(conn, f"DELETE FROM {table}{where}", params)
     usage = (
-        "usage_events"
+        "usage_loaded"
         if ids is None
-        else "(SELECT * FROM usage_events WHERE list_contains($ids::VARCHAR[], deployment))"
+        else "(SELECT * FROM usage_loaded WHERE list_contains($ids::VARCHAR[], deployment))"
     )
     feedback = (
-        "feedback"
+        "feedback_loaded"
         if ids is None
-        else "(SELECT * FROM feedback WHERE list_contains($ids::VARCHAR[], deployment))"
+        else "(SELECT * FROM feedback_loaded WHERE list_contains($ids::VARCHAR[], deployment))"
     )
-    lo, hi = _span(conn, "usage_events")
+    lo, hi = _span(conn, "usage_loaded")
     if lo is not None and hi is not None:
         sql = _usage_sql(usage, "inferred_use_case", ALL_GRAINS)
         _execute(
@@ -257,13 +291,13 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
         every = (
             ids
             if ids is not None
-            else [r[0] for r in _execute(conn, "SELECT DISTINCT deployment FROM usage_events")]
+            else [r[0] for r in _execute(conn, "SELECT DISTINCT deployment FROM usage_loaded")]
         )
         if every:
             recount_users(conn, timezone, Touched(sorted(every), lo, hi))
-    flo, fhi = _span(conn, "feedback")
+    flo, fhi = _span(conn, "feedback_loaded")
     if flo is not None and fhi is not None:
-        sql = _sql("rollup_feedback", source=feedback)
+        sql = _sql("rollup_feedback", source=feedback, measures=measures.select_list(measures.FEEDBACK))
         _execute(conn, f"INSERT INTO feedback_rollup {sql}", {**params, **wk.tz_params(timezone, flo, fhi)})
     _execute(conn, "DELETE FROM rollup_state")
     _execute(conn, "INSERT INTO rollup_state VALUES ($tz, 'duckdb', now()::TIMESTAMP)", {"tz": timezone})

@@ -1,6 +1,8 @@
 """Atomicity and concurrency of ingest (DESIGN §4 "Atomic", §2 connections): a process killed with
-SIGKILL mid-file leaves the database as before; two ingests at once, or an ingest beside a reader
-loop, both finish with no row lost or doubled."""
+SIGKILL mid-file leaves the database as before (rows it had appended under its lease are never loaded,
+and the next ingest removes them); two ingests at once, one that commits between another's reading of
+the stored identities and its append, or an ingest beside a reader loop, all finish with no row lost
+or doubled."""
 
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ from pathlib import Path
 
 import duckdb
 import pytest
+
+from ingest import lease
+from postlaunch.db import connect
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +46,14 @@ def _generate(path: Path, n: int, start: int = 0, bad_every: int = BAD_EVERY) ->
 
 
 def _count(db: Path) -> tuple[int, int, int, list[tuple]]:
-    """Open the database read-write (replays the WAL) and report what it holds."""
+    """What the database holds once the leases of dead ingests are recovered (as the next ingest does),
+    checking that readers saw the same before the recovery."""
+    with duckdb.connect(str(db)) as conn:  # opened read-write: replays the WAL
+        visible = conn.execute("SELECT count(*) FROM usage_loaded").fetchone()[0]
+    with connect(db) as conn:
+        conn.execute("BEGIN TRANSACTION")
+        lease.recover_dead(conn)
+        conn.execute("COMMIT")
     with duckdb.connect(str(db)) as conn:
         events = conn.execute("SELECT count(*) FROM usage_events").fetchone()[0]
         quarantined = conn.execute("SELECT count(*) FROM quarantine").fetchone()[0]
@@ -49,41 +61,74 @@ def _count(db: Path) -> tuple[int, int, int, list[tuple]]:
         runs = conn.execute(
             "SELECT status, loaded, quarantined FROM ingest_runs WHERE kind = 'usage'"
         ).fetchall()
+        leases = conn.execute("SELECT count(*) FROM ingest_leases").fetchone()[0]
     assert distinct == events, "an identity is stored twice"
+    assert visible == events, "readers saw rows that were not loaded"
+    assert leases == 0
     return events, quarantined, distinct, runs
 
 
-# Runs `postlaunch ingest ...` and stops it, for good, right after the first SQL statement that starts with
-# argv[1]: it prints "AT <point>" and waits to be killed. So each kill lands at a known step of the file's
-# transaction, whatever the machine's speed.
+# Runs `postlaunch ingest ...` and stops it right after an SQL statement of the file's way in: argv[1] is
+# "START" (the first statement starting so), "START#N" (its N-th) or "BEFORE>START" (the first START after
+# a BEFORE). There it prints "AT <point>" and, with argv[2] = "kill", waits to be killed; else it waits
+# until the file argv[2] exists, then goes on. So each stop lands at a known step whatever the machine's speed.
 STOPPER = """
-import sys, time
-import ingest.engine, ingest.runs, ingest.sqltext, ingest.store
-point, real = sys.argv[1], ingest.sqltext.run_sql
+import os, sys, time
+import ingest.append, ingest.engine, ingest.lease, ingest.onefile, ingest.runs, ingest.sqltext, ingest.store
+point, release, real = sys.argv[1], sys.argv[2], ingest.sqltext.run_sql
+after, _, start = point.rpartition(">")
+start, _, nth = start.partition("#")
+state = {"armed": not after, "seen": 0, "done": False}
 def run_sql(conn, sql, params=None):
     out = real(conn, sql, params)
-    if " ".join(sql.split()).startswith(point):
-        print("AT", point, flush=True)
-        time.sleep(600)
+    text = " ".join(sql.split())
+    if not state["armed"] and text.startswith(after):
+        state["armed"] = True
+    elif state["armed"] and not state["done"] and text.startswith(start):
+        state["seen"] += 1
+        if state["seen"] == int(nth or 1):
+            state["done"] = True
+            print("AT", point, flush=True)
+            if release == "kill":
+                time.sleep(600)
+            while not os.path.exists(release):
+                time.sleep(0.05)
     return out
-for module in (ingest.engine, ingest.runs, ingest.store):
+for module in (ingest.append, ingest.engine, ingest.lease, ingest.onefile, ingest.runs, ingest.store):
     module.run_sql = run_sql
 import cli.main
-sys.exit(cli.main.main(sys.argv[2:]))
+sys.exit(cli.main.main(sys.argv[3:]))
 """
 
-# The steps of one file's transaction, in order, and whether the file is in the database once the
-# process is killed there (only after COMMIT).
+# The steps of one file's way in, in order, and whether the file is loaded once the process is killed
+# there (only after its last COMMIT). The file has more new rows than one chunk: they are appended in
+# several transactions under the ingest lease, then the run is recorded.
 KILL_POINTS = [
-    ("BEGIN TRANSACTION", False),
-    ("SET TimeZone = $tz", False),  # validation is about to run
+    ("SET TimeZone = $tz", False),  # validation is about to run, in the working connection
     ("CREATE TEMP VIEW __pl_v", False),  # the file is read and validated
-    ("CREATE TEMP TABLE __pl_cls", False),  # duplicates and conflicts classified
-    ('INSERT INTO "usage_events"', False),  # its rows written
-    ("INSERT INTO quarantine", False),  # its bad rows quarantined
-    ("INSERT INTO ingest_runs", False),  # its run recorded: only COMMIT is left
-    ("COMMIT", True),
+    ("CREATE TEMP TABLE __pl_seen", False),  # the stored identities are read
+    ("CREATE OR REPLACE TEMP TABLE __pl_cls", False),  # duplicates and conflicts classified
+    ("INSERT INTO ingest_leases", False),  # the lease is being taken
+    ("COMMIT", False),  # the lease is held
+    ('INSERT INTO "usage_events"', False),  # the first chunk is being appended
+    ("UPDATE ingest_leases", False),  # the first chunk renews the lease
+    ("UPDATE ingest_leases>COMMIT", False),  # the first chunk is appended (stored, not loaded)
+    ("UPDATE ingest_leases#2", False),  # the second chunk (N - bad rows > one chunk) is being appended
+    ("INSERT INTO quarantine", False),  # its last transaction: bad rows quarantined
+    ("INSERT INTO ingest_runs", False),  # its run recorded
+    ("DELETE FROM ingest_leases", False),  # its lease given back: only COMMIT is left
+    ("DELETE FROM ingest_leases>COMMIT", True),
 ]
+
+
+def _stopped(workspace, point: str, release: str, *args: str) -> subprocess.Popen[str]:
+    """`postlaunch ingest ARGS` standing at `point` (see STOPPER)."""
+    proc = subprocess.Popen([sys.executable, "-c", STOPPER, point, release, *workspace.argv("ingest", *args)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert proc.stdout is not None
+    line = proc.stdout.readline()  # blocks until the process stands at the point
+    assert line.strip() == f"AT {point}", (point, line, proc.stderr.read() if proc.stderr else "")
+    return proc
 
 
 def test_sigkill_mid_file_leaves_the_database_as_before(workspace) -> None:
@@ -95,13 +140,8 @@ def test_sigkill_mid_file_leaves_the_database_as_before(workspace) -> None:
         == 0
     )
     expected_bad = N // BAD_EVERY
-    argv = workspace.argv("ingest", "usage", str(big))
     for point, committed in KILL_POINTS:
-        proc = subprocess.Popen([sys.executable, "-c", STOPPER, point, *argv], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)  # fmt: skip
-        assert proc.stdout is not None
-        line = proc.stdout.readline()  # blocks until the process stands at the point
-        assert line.strip() == f"AT {point}", (point, line, proc.stderr.read() if proc.stderr else "")
+        proc = _stopped(workspace, point, "kill", "usage", str(big))
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
         events, quarantined, _, runs = _count(workspace.db)
@@ -143,6 +183,52 @@ def test_two_ingests_at_once_both_finish(workspace) -> None:
         assert (obj["rows"], obj["loaded"], obj["duplicates"], obj["quarantined"]) == (60_000, 59_940, 0, 60)
     events, quarantined, _, runs = _count(workspace.db)
     assert events == 2 * 59_940 and quarantined == 120 and len(runs) == 2
+
+
+def test_an_ingest_that_commits_between_reading_and_appending(workspace) -> None:
+    """B reads the stored identities, A then loads an overlapping file, B appends: B finds A's rows and
+    counts them as duplicates (many rows: appended in chunks under the lease)."""
+    a, b = workspace.path / "a.csv", workspace.path / "b.csv"
+    _generate(a, N, start=0)
+    _generate(b, N, start=N // 2)  # its first half repeats a's second half, value for value
+    release = workspace.path / "release"
+    proc = _stopped(
+        workspace, "CREATE OR REPLACE TEMP TABLE __pl_cls", str(release), "usage", str(b), "--json"
+    )
+    first = subprocess.run(workspace.cli_command("ingest", "usage", str(a), "--json"), capture_output=True,
+                           text=True, timeout=300)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    release.touch()
+    out, err = proc.communicate(timeout=300)
+    assert proc.returncode == 0, err
+    obj = json.loads(out)
+    bad = N // BAD_EVERY  # in each file; in the overlap, half of each file's
+    assert (obj["rows"], obj["loaded"], obj["duplicates"]) == (N, N // 2 - bad // 2, N // 2 - bad // 2)
+    events, quarantined, _, runs = _count(workspace.db)
+    assert events == 3 * N // 2 - 3 * bad // 2 and quarantined == 2 * bad and len(runs) == 2
+
+
+def test_a_conflict_committed_between_reading_and_writing_is_quarantined(workspace) -> None:
+    """The same window for a small file (written in one transaction): the row A loaded meanwhile makes
+    B's row with the same event_id and other values a conflict, named with A's file."""
+    a = workspace.write("a.csv", "event_id,timestamp,deployment,user_id\ne-1,2026-11-02,support-triage,u1\n")
+    b = workspace.write("b.csv", "event_id,timestamp,deployment,user_id\ne-1,2026-11-03,support-triage,u2\n"
+                        "e-2,2026-11-03,support-triage,u2\n")  # fmt: skip
+    release = workspace.path / "release"
+    proc = _stopped(
+        workspace, "CREATE OR REPLACE TEMP TABLE __pl_cls", str(release), "usage", str(b), "--json"
+    )
+    first = subprocess.run(workspace.cli_command("ingest", "usage", str(a)), capture_output=True, text=True,
+                           timeout=120)  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    release.touch()
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err
+    obj = json.loads(out)
+    assert (obj["rows"], obj["loaded"], obj["duplicates"], obj["quarantined"]) == (2, 1, 0, 1)
+    assert obj["reasons"][0].startswith('line 2: event_id "e-1" was loaded on ')
+    assert obj["reasons"][0].endswith(" from a.csv with other values")
+    assert _count(workspace.db)[:2] == (2, 1)
 
 
 READER = """

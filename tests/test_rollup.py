@@ -103,15 +103,16 @@ def test_placement_replaces_the_scope_grain_of_the_weeks_it_placed(
 
 
 def test_a_database_from_before_the_rollup_gets_it_on_the_first_writing_command(
-    sample_ctx: Context, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    sample_ctx: Context, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    with monkeypatch.context() as m:  # a postlaunch without migration 3
-        m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
-        m.setattr(schema, "SCHEMA_VERSION", 2)
-        m.setattr(rollup, "ensure_current", lambda conn, tz: False)
-        m.setattr(rollup, "add_usage", lambda *a, **k: None)
-        ingest_paths(sample_ctx, "usage", [SAMPLE / "usage.csv.gz"])
-    with duckdb.connect(str(sample_ctx.db)) as conn:
+    ingest_paths(sample_ctx, "usage", [SAMPLE / "usage.csv.gz"])
+    with duckdb.connect(str(sample_ctx.db)) as conn:  # as a postlaunch of migration 2 left it
+        later = [v for v, _, _ in schema.MIGRATIONS if v > 2]
+        conn.execute("DELETE FROM schema_migrations WHERE list_contains(?, version)", [later])
+        for view in ("usage_loaded", "feedback_loaded"):
+            conn.execute(f"DROP VIEW {view}")
+        for table in (*rollup.TABLES, "rollup_state", "ingest_leases", "scope_examples"):
+            conn.execute(f"DROP TABLE {table}")
         assert max(r[0] for r in conn.execute("SELECT version FROM schema_migrations").fetchall()) == 2
     argv = ["--db", str(sample_ctx.db), "--config", str(sample_ctx.settings.config)]
     assert main([*argv, "review", "--deployment", "hr-assistant"]) == 1

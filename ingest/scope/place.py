@@ -29,7 +29,8 @@ NO_DESCRIPTIONS = (
     "no use_case_descriptions or use_case_examples in the registry: unlabeled requests are not placed"
 )
 
-# Rows still to place: unlabeled, with text, placed by another model or never.
+# Rows still to place: unlabeled, with text, placed by another model or never (read from usage_loaded: rows
+# of an ingest still appending are placed once it has loaded them).
 PENDING = (
     "deployment = $dep AND use_case IS NULL AND request_text IS NOT NULL "
     "AND inferred_fingerprint IS DISTINCT FROM $fp"
@@ -146,7 +147,7 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
         pending = int(
-            _scalar(conn, f"SELECT count(*) FROM usage_events WHERE {PENDING}", {"dep": dep.id, "fp": fp})
+            _scalar(conn, f"SELECT count(*) FROM usage_loaded WHERE {PENDING}", {"dep": dep.id, "fp": fp})
             or 0
         )
         stored = _scalar(conn, "SELECT fingerprint FROM scope_models WHERE deployment = ? LIMIT 1", [dep.id])
@@ -180,7 +181,7 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
 def _pending_span(conn: duckdb.DuckDBPyConnection, dep: str, fp: str) -> tuple[datetime, datetime] | None:
     """The first and last timestamp of the rows about to be placed (None: there are none)."""
     lo, hi = conn.execute(
-        f"SELECT min(ts), max(ts) FROM usage_events WHERE {PENDING}", {"dep": dep, "fp": fp}
+        f"SELECT min(ts), max(ts) FROM usage_loaded WHERE {PENDING}", {"dep": dep, "fp": fp}
     ).fetchone() or (None, None)
     return None if lo is None or hi is None else (lo, hi)
 
@@ -203,7 +204,7 @@ def _place_in_transaction(
     conn.execute(
         "CREATE OR REPLACE TEMP TABLE _scope_pending AS "
         "SELECT row_number() OVER () AS rn, request_text, n FROM ("
-        f"SELECT request_text, count(*) AS n FROM usage_events WHERE {PENDING} GROUP BY request_text)",
+        f"SELECT request_text, count(*) AS n FROM usage_loaded WHERE {PENDING} GROUP BY request_text)",
         params,
     )
     conn.execute("CREATE OR REPLACE TEMP TABLE _scope_placed (rn BIGINT, use_case VARCHAR, score DOUBLE)")
@@ -257,7 +258,7 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str, timezone: str) -> in
     stale = int(
         _scalar(
             conn,
-            "SELECT count(*) FROM usage_events WHERE deployment = ? AND use_case IS NULL "
+            "SELECT count(*) FROM usage_loaded WHERE deployment = ? AND use_case IS NULL "
             "AND inferred_fingerprint IS NOT NULL",
             [dep],
         )
@@ -267,7 +268,7 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str, timezone: str) -> in
     if stale == 0 and not model_row:
         return 0
     span = conn.execute(
-        "SELECT min(ts), max(ts) FROM usage_events WHERE deployment = ? AND use_case IS NULL "
+        "SELECT min(ts), max(ts) FROM usage_loaded WHERE deployment = ? AND use_case IS NULL "
         "AND inferred_fingerprint IS NOT NULL",
         [dep],
     ).fetchone()
@@ -275,7 +276,8 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str, timezone: str) -> in
     try:
         conn.execute(
             "UPDATE usage_events SET inferred_use_case = NULL, inferred_score = NULL, inferred_fingerprint = NULL "
-            "WHERE deployment = ? AND use_case IS NULL AND inferred_fingerprint IS NOT NULL",
+            "WHERE deployment = ? AND use_case IS NULL AND inferred_fingerprint IS NOT NULL "
+            "AND run_id NOT IN (SELECT run_id FROM ingest_leases)",
             [dep],
         )
         if span and span[0] is not None:

@@ -3,7 +3,8 @@
 --   _scope_pending(rn, request_text, n)   the distinct pending texts, numbered
 --   _scope_placed(rn, use_case, score)    their placement (an approved use case or out_of_scope)
 -- Only unlabeled rows (use_case IS NULL) whose placement came from another scope model (or none) are
--- touched; a labelled row is never written. Parameters: $dep VARCHAR, $fp VARCHAR (the model's fingerprint).
+-- touched; a labelled row is never written, nor a row of an ingest still appending (ingest_leases).
+-- Parameters: $dep VARCHAR, $fp VARCHAR (the model's fingerprint).
 UPDATE usage_events AS e
 SET inferred_use_case = x.use_case,
     inferred_score = x.score,
@@ -17,3 +18,4 @@ WHERE e.deployment = $dep
   AND e.use_case IS NULL
   AND e.request_text = x.request_text
   AND e.inferred_fingerprint IS DISTINCT FROM $fp
+  AND e.run_id NOT IN (SELECT run_id FROM ingest_leases)

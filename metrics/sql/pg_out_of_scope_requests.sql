@@ -7,7 +7,7 @@ WITH scoped AS (
            coalesce(request_text, CASE WHEN has_text THEN '(text dropped at ingest)'
                                        ELSE '(no request text recorded)' END) AS request_text,
            team, requests, ts
-    FROM usage_events
+    FROM usage_loaded
     WHERE deployment = $dep AND ts >= $start AND ts < $end
 )
 SELECT use_case, source, request_text, sum(requests)::BIGINT AS requests,

@@ -5,7 +5,7 @@
 -- $use_case VARCHAR (NULL = every placement), $around DOUBLE (or NULL), $limit BIGINT.
 SELECT request_text, inferred_use_case, inferred_score,
        sum(requests)::BIGINT AS events, max(ts) AS last_seen
-FROM usage_events
+FROM usage_loaded
 WHERE deployment = $deployment AND ts >= $lo AND ts < $hi
   AND use_case IS NULL AND inferred_use_case IS NOT NULL AND request_text IS NOT NULL
   AND ($use_case::VARCHAR IS NULL OR inferred_use_case = $use_case::VARCHAR)

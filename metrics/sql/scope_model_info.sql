@@ -12,6 +12,6 @@ SELECT m.threshold, m.calibration, m.fingerprint, m.placed_at,
        count(e.deployment) FILTER (e.inferred_fingerprint = m.fingerprint) AS placed_events,
        count(e.deployment) FILTER (e.inferred_fingerprint IS DISTINCT FROM m.fingerprint) AS pending_events
 FROM model m
-LEFT JOIN usage_events e
+LEFT JOIN usage_loaded e
        ON e.deployment = $dep AND e.use_case IS NULL AND e.request_text IS NOT NULL
 GROUP BY ALL

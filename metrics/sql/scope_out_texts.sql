@@ -6,7 +6,7 @@
 -- Parameters: $deployment VARCHAR, $approved VARCHAR[], $lo, $hi TIMESTAMP (UTC), $labelled BOOLEAN,
 -- $limit BIGINT.
 SELECT CASE WHEN use_case IS NULL THEN request_text ELSE '[' || use_case || '] ' || request_text END AS text
-FROM usage_events
+FROM usage_loaded
 WHERE deployment = $deployment AND ts >= $lo AND ts < $hi AND request_text IS NOT NULL
   AND (
         (use_case IS NULL AND pl_out_of_scope(inferred_use_case, $approved::VARCHAR[]))

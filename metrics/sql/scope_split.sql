@@ -16,7 +16,7 @@ ev AS (
            coalesce(use_case, inferred_use_case) AS uc,
            pl_out_of_scope(coalesce(use_case, inferred_use_case), $approved::VARCHAR[]) AS outside,
            use_case, inferred_use_case, request_text IS NOT NULL AS with_text
-    FROM usage_events
+    FROM usage_loaded
     WHERE deployment = $deployment AND ts >= $lo AND ts < $hi
 )
 SELECT w.week,

@@ -6,8 +6,9 @@
 --   team        (deployment, wk, team)
 --   data_class  (deployment, wk, data_class)
 --   model       (deployment, wk, model)                        with the tokens of rows without a cost
--- Every count is a sum of `requests` (a row may stand for several); sums of partial rows are the
--- totals, so a reader always sums per key. Registry rules (approved use cases and teams, the max data
+-- The measures are postlaunch.measures.USAGE (the Spark rollup aggregates with the same text); every
+-- count is a sum of `requests` (a row may stand for several); sums of partial rows are the totals, so
+-- a reader always sums per key. Registry rules (approved use cases and teams, the max data
 -- class) are applied when reading, never here, so a registry change needs no rebuild.
 -- {grain} names each row's grain and {keys} lists the five key columns (NULL for a column no set of
 -- {sets} groups): postlaunch.rollup.ALL_GRAINS and SCOPE_GRAIN.
@@ -24,16 +25,6 @@ w AS (
 SELECT deployment, wk,
        {grain} AS grain,
        {keys},
-       sum(requests)::BIGINT AS events,
-       coalesce(sum(requests) FILTER (outcome = 'error'), 0)::BIGINT AS errors,
-       coalesce(sum(requests) FILTER (outcome IN ('refused', 'escalated')), 0)::BIGINT AS escalations,
-       coalesce(sum(requests) FILTER (has_text), 0)::BIGINT AS text_events,
-       coalesce(sum(requests) FILTER (has_text AND pii_count > 0), 0)::BIGINT AS pii_events,
-       sum(cost) AS cost,
-       count(cost)::BIGINT AS cost_rows,
-       coalesce(sum(input_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_input_tokens,
-       coalesce(sum(output_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_output_tokens,
-       coalesce(sum(requests) FILTER (cost IS NULL AND (input_tokens > 0 OR output_tokens > 0)), 0)::BIGINT
-           AS uncosted_token_events
+       {measures}
 FROM w
 GROUP BY GROUPING SETS ({sets})
