@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 
 from postlaunch import measures, sqlfiles
 from postlaunch import weeks as wk
@@ -301,3 +302,58 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
         _execute(conn, f"INSERT INTO feedback_rollup {sql}", {**params, **wk.tz_params(timezone, flo, fhi)})
     _execute(conn, "DELETE FROM rollup_state")
     _execute(conn, "INSERT INTO rollup_state VALUES ($tz, 'duckdb', now()::TIMESTAMP)", {"tz": timezone})
+
+
+EXAMPLE_COLUMNS = "deployment, wk, use_case, source, request_text, first_ts"
+
+
+def replace_external(
+    conn: duckdb.DuckDBPyConnection,
+    timezone: str,
+    source: str,
+    rows: dict[str, pa.Table],
+    weeks: tuple[int, int] | None,
+) -> None:
+    """Inside the caller's transaction: replace the rollup (every week, or the week indexes `weeks`, both
+    included) with rows computed elsewhere (`source`: spark) in the configured timezone. `rows` holds
+    Arrow tables for usage_rollup, usage_week_users, feedback_rollup and scope_examples, in their
+    columns' order. Refused when the database holds events loaded here: the two would count twice."""
+    ((stored,),) = _execute(conn, "SELECT count(*) FROM usage_events")
+    ((feedback,),) = _execute(conn, "SELECT count(*) FROM feedback")
+    if stored or feedback:
+        raise PostlaunchError(
+            f"this database holds {stored:,} usage events and {feedback:,} feedback rows loaded by "
+            f"`postlaunch ingest`; a rollup computed by {source} goes into a database of its own (--db)"
+        )
+    state = read_state(conn)
+    if weeks is not None and state is not None and (state.source != source or state.timezone != timezone):
+        raise PostlaunchError(
+            f"--weeks replaces some weeks of a rollup built by {source} in {timezone}; this one was built by "
+            f"{state.source} in {state.timezone}: roll up every week (without --weeks)"
+        )
+    where = "" if weeks is None else " WHERE wk BETWEEN $lo AND $hi"
+    params = {} if weeks is None else {"lo": weeks[0], "hi": weeks[1]}
+    for table in (*TABLES, "scope_examples"):
+        _execute(conn, f"DELETE FROM {table}{where}", params)
+    columns = {
+        "usage_rollup": _USAGE_COLUMNS,
+        "usage_week_users": "deployment, wk, active_users",
+        "feedback_rollup": "deployment, wk, " + ", ".join(n for n, _ in measures.FEEDBACK),
+        "scope_examples": EXAMPLE_COLUMNS,
+    }
+    for table, cols in columns.items():
+        data = rows.get(table)
+        if data is None or data.num_rows == 0:
+            continue
+        name = f"__pl_external_{table}"
+        conn.register(name, data)
+        try:
+            _execute(conn, f"INSERT INTO {table} ({cols}) SELECT * FROM {name}")
+        finally:
+            conn.unregister(name)
+    _execute(conn, "DELETE FROM rollup_state")
+    _execute(
+        conn,
+        "INSERT INTO rollup_state VALUES ($tz, $source, now()::TIMESTAMP)",
+        {"tz": timezone, "source": source},
+    )

@@ -1,0 +1,376 @@
+"""The Spark rollup of usage and feedback sources (Parquet paths or globs, or catalog tables): validate
+(ingest/spark/validate.py), find duplicates and conflicts as ingest does (the first valid row of an
+identity, in file and row order, loads; a later one with the same content is a duplicate, with other
+content a conflict), redact and place the new rows with the pandas UDFs, and aggregate them with the
+measures of postlaunch/measures.py by the local ISO week, computed from UTC week bounds of Python.
+
+What comes back to the driver is small: the rollup rows, the weekly distinct users, up to five redacted
+out-of-scope texts per deployment, week and use case, counts by status and reason, and three redacted
+quarantined rows per reason. It writes nothing (ingest/spark/load.py does).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import pandas as pd
+from pyspark import StorageLevel
+from pyspark.sql import Column, DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+from pyspark.sql import types as T
+
+from ingest.kinds import FEEDBACK, USAGE, Kind
+from ingest.scope.place import fit_model, has_scope_text
+from ingest.spark import udfs
+from ingest.spark.validate import SourceProblem, validate
+from postlaunch import measures
+from postlaunch import weeks as wk
+from postlaunch.config import Context
+from postlaunch.rollup import ALL_GRAINS
+
+EXAMPLES_PER_KEY = 5  # as the review shows (metrics/sql/out_of_scope_examples.sql)
+QUARANTINE_EXAMPLES = 3  # rows brought back per reason
+EPOCH = datetime(1970, 1, 1)
+GRAINS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("week", ()),
+    ("scope", ("use_case", "inferred_use_case")),
+    ("team", ("team",)),
+    ("data_class", ("data_class",)),
+    ("model", ("model",)),
+)
+KEYS = tuple(k.strip() for k in ALL_GRAINS.keys.split(","))
+
+
+@dataclass
+class SourceResult:
+    """What one source gave: counts (rows = loaded + duplicates + quarantined + outside the weeks), the
+    quarantined rows by reason, a few of them (redacted), and its columns kept nowhere."""
+
+    kind: str
+    source: str
+    rows: int = 0
+    loaded: int = 0
+    duplicates: int = 0
+    quarantined: int = 0
+    outside: int = 0
+    by_reason: dict[str, int] = field(default_factory=dict)
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    extra: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+@dataclass
+class SparkRollup:
+    """The rollup rows (the columns of usage_rollup, usage_week_users, feedback_rollup, scope_examples;
+    timestamps as naive UTC datetimes) and what each source gave."""
+
+    usage: list[tuple[Any, ...]] = field(default_factory=list)
+    users: list[tuple[Any, ...]] = field(default_factory=list)
+    feedback: list[tuple[Any, ...]] = field(default_factory=list)
+    examples: list[tuple[Any, ...]] = field(default_factory=list)
+    sources: list[SourceResult] = field(default_factory=list)
+    cached: list[DataFrame] = field(default_factory=list, repr=False)  # persisted while it runs
+
+
+def _is_path(source: str) -> bool:
+    return (
+        "://" in source or any(ch in source for ch in "/*?[") or source.lower().endswith((".parquet", ".pq"))
+    )
+
+
+def read(spark: SparkSession, source: str) -> DataFrame:
+    """A Parquet path or glob, or a catalog table, with `__file` and `__row` (the row's place in its file:
+    the order in which duplicates are judged, as ingest takes files in the order given)."""
+    try:
+        df = spark.read.parquet(source) if _is_path(source) else spark.table(source)
+        meta = df.select(
+            "*", F.col("_metadata.file_path").alias("__file"), F.col("_metadata.row_index").alias("__row")
+        )
+        meta.schema  # noqa: B018 - resolves the plan: a table without file metadata fails here
+        return meta
+    except Exception as exc:  # noqa: BLE001 - Spark's own errors name the problem
+        if not _is_path(source) and "_metadata" in str(exc):
+            df = spark.table(source)
+            return df.select(
+                "*", F.lit(source).alias("__file"), F.monotonically_increasing_id().alias("__row")
+            )
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise SourceProblem(f"{source}: cannot be read ({first})") from exc
+
+
+def classify(df: DataFrame, kind: Kind) -> DataFrame:
+    """`__status` per row: invalid, new, duplicate or conflict, and its reason (`__reason`)."""
+    by_identity = Window.partitionBy("identity").orderBy("__file", "__row")
+    valid = (
+        df.where(F.col("__why").isNull())
+        .withColumn("__rank", F.row_number().over(by_identity))
+        .withColumn("__first_content", F.first("content").over(by_identity))
+        .withColumn("__first_file", F.first("__file").over(by_identity))
+        .withColumn("__first_line", F.first("__line").over(by_identity))
+    )
+    id_name = kind.identity or "identity"
+    id_value = F.substring(F.col(f"v__{kind.identity}"), 1, 80) if kind.identity else F.lit("?")
+    start = F.concat(F.lit("line "), F.col("__line"), F.lit(f': {id_name} "'), id_value, F.lit('" appeared '))
+    where = F.when(
+        F.col("__first_file") == F.col("__file"), F.concat(F.lit("on line "), F.col("__first_line"))
+    ).otherwise(
+        F.concat(
+            F.lit("in "),
+            F.regexp_extract("__first_file", r"([^/\\]+)$", 1),
+            F.lit(" on line "),
+            F.col("__first_line"),
+        )
+    )
+    status = (
+        F.when(F.col("__rank") == 1, F.lit("new"))
+        .when(F.col("content") == F.col("__first_content"), F.lit("duplicate"))
+        .otherwise(F.lit("conflict"))
+    )
+    valid = (
+        valid.withColumn("__status", status)
+        .withColumn(
+            "__reason",
+            F.when(F.col("__status") == "conflict", F.concat(start, where, F.lit(" with other values"))),
+        )
+        .withColumn(
+            "__kinds",
+            F.when(F.col("__status") == "conflict", F.lit(f"{id_name}: appeared before with other values")),
+        )
+    )
+    invalid = df.where(F.col("__why").isNotNull()).withColumn("__status", F.lit("invalid"))
+    keep = [c for c in valid.columns if not c.startswith("__first") and c != "__rank"]
+    return valid.select(*keep).unionByName(invalid.select(*keep))
+
+
+def week_index(ts: Column, params: dict[str, Any]) -> Column:
+    """The local ISO week index of instant `ts`, by the arithmetic of postlaunch/sql/week_index.sql over the
+    offsets Python computed from the zone (postlaunch.weeks.tz_params)."""
+    s = F.floor(F.unix_micros(ts) / F.lit(1_000_000)).cast("long") + F.lit(
+        params["off_min"] + wk.MONDAY_SHIFT_SECONDS
+    )
+    base = F.floor(s / F.lit(wk.WEEK_SECONDS)).cast("long")
+    rem = s - base * F.lit(wk.WEEK_SECONDS)
+    deltas = F.map_from_arrays(
+        F.array(*[F.lit(int(w)) for w in params["bound_wk"]]).cast("array<bigint>"),
+        F.array(*[F.lit(int(d)) for d in params["bound_delta"]]).cast("array<bigint>"),
+    )
+    lookup = F.coalesce(F.element_at(deltas, base + F.lit(1)), F.lit(0))
+    later = (rem >= F.lit(wk.WEEK_SECONDS - params["max_delta"])) & (rem >= F.lit(wk.WEEK_SECONDS) - lookup)
+    return base + F.when(later, F.lit(1)).otherwise(F.lit(0))
+
+
+def _micros(ts: Column) -> Column:
+    return F.unix_micros(ts)
+
+
+def _utc(micros: int | None) -> datetime | None:
+    return None if micros is None else EPOCH + timedelta(microseconds=int(micros))
+
+
+def _tally(result: SourceResult, classified: DataFrame, in_range: Column) -> None:
+    rows = classified.groupBy("__status", "__kinds").agg(
+        F.count(F.lit(1)).alias("n"), F.sum(F.when(in_range, 1).otherwise(0)).alias("inside")
+    )
+    for status, kinds, n, inside in rows.collect():
+        result.rows += int(n)
+        if status == "new":
+            result.loaded += int(inside)
+            result.outside += int(n) - int(inside)
+        elif status == "duplicate":
+            result.duplicates += int(n)
+        else:
+            result.quarantined += int(n)
+            result.by_reason[kinds or "?"] = result.by_reason.get(kinds or "?", 0) + int(n)
+    bad = classified.where(F.col("__status").isin("invalid", "conflict"))
+    first = Window.partitionBy("__kinds").orderBy("__file", "__row")
+    sample = (
+        bad.withColumn("__k", F.row_number().over(first))
+        .where(F.col("__k") <= QUARANTINE_EXAMPLES)
+        .select("__file", "__line", "__reason", "__raw", "__kinds")
+        .orderBy("__kinds", "__file", "__line")
+        .collect()
+    )
+    texts = pd.Series([r["__reason"] for r in sample] + [r["__raw"] for r in sample], dtype=object)
+    redacted = udfs.redact_texts(texts, "redact")["text"].tolist() if len(texts) else []
+    for i, r in enumerate(sample):
+        result.examples.append(
+            {
+                "file": r["__file"],
+                "line": int(r["__line"]),
+                "reason": redacted[i],
+                "raw": redacted[len(sample) + i],
+            }
+        )
+
+
+def _bounds(weeks: tuple[str, str] | None, tz: str) -> tuple[datetime, datetime] | None:
+    if weeks is None:
+        return None
+    return wk.week_bounds(weeks[0], tz)[0], wk.week_bounds(weeks[1], tz)[1]
+
+
+def _in_range(bounds: tuple[datetime, datetime] | None) -> Column:
+    if bounds is None:
+        return F.col("__status") == "new"
+    lo, hi = (F.lit(int((b - EPOCH) / timedelta(microseconds=1))) for b in bounds)
+    return (
+        (F.col("__status") == "new")
+        & (_micros(F.col("v__timestamp")) >= lo)
+        & (_micros(F.col("v__timestamp")) < hi)
+    )
+
+
+def _new_rows(spark: SparkSession, ctx: Context, kind: Kind, source: str, bounds: tuple[datetime, datetime] | None,
+              out: SparkRollup) -> DataFrame | None:  # fmt: skip
+    started = time.perf_counter()
+    result = SourceResult(kind.name, source)
+    checked = validate(read(spark, source), kind, ctx)
+    result.extra = checked.extra
+    classified = classify(checked.df, kind).persist(StorageLevel.MEMORY_AND_DISK)
+    out.cached.append(classified)
+    in_range = _in_range(bounds)
+    _tally(result, classified, in_range)
+    out.sources.append(result)
+    new = classified.where(in_range)
+    result.seconds = time.perf_counter() - started
+    return new if result.loaded else None
+
+
+def _usage_events(ctx: Context, new: DataFrame) -> DataFrame:
+    """The new usage rows as stored: request_text after the request_text setting, has_text, pii_count
+    (redaction UDF) and inferred_use_case (placement UDF, for unlabeled rows with text)."""
+    setting = ctx.settings.request_text
+    schema = T.StructType([T.StructField("text", T.StringType()), T.StructField("pii", T.IntegerType())])
+
+    @F.pandas_udf(schema)  # type: ignore[call-overload]
+    def redacted(texts: pd.Series) -> pd.DataFrame:
+        return udfs.redact_texts(texts, setting)
+
+    ev = new.select(
+        F.col("v__deployment").alias("deployment"),
+        F.col("v__timestamp").alias("ts"),
+        *[F.col(f"v__{c}").alias(c) for c in ("user_id", "team", "use_case", "model", "input_tokens",
+                                               "output_tokens", "outcome", "data_class", "cost", "requests")],
+        F.col("n__request_text").isNotNull().alias("has_text"),
+        redacted(F.col("n__request_text")).alias("__red"),
+    )  # fmt: skip
+    ev = ev.select(
+        "*", F.col("__red.text").alias("request_text"), F.col("__red.pii").alias("pii_count")
+    ).drop("__red")
+    deps = [ctx.registry.get(d) for d in ctx.registry.ids]
+    models = {d.id: fit_model(d) for d in deps if has_scope_text(d)}
+    pending = F.coalesce(
+        F.col("use_case").isNull() & F.col("request_text").isNotNull() & F.col("deployment").isin(*models),
+        F.lit(False),
+    ) if models else F.lit(False)  # fmt: skip
+    if not models:
+        return ev.withColumn("inferred_use_case", F.lit(None).cast("string"))
+    place = F.pandas_udf(udfs.placer(models), T.StringType())  # type: ignore[call-overload]
+    placed = ev.where(pending).withColumn(
+        "inferred_use_case", place(F.col("deployment"), F.col("request_text"))
+    )
+    rest = ev.where(~pending).withColumn("inferred_use_case", F.lit(None).cast("string"))
+    return placed.unionByName(rest)
+
+
+def _span(df: DataFrame) -> tuple[datetime, datetime]:
+    lo, hi = df.agg(F.min(_micros(F.col("ts"))), F.max(_micros(F.col("ts")))).first() or (None, None)
+    if lo is None or hi is None:  # pragma: no cover - a frame with new rows has a span
+        raise SourceProblem("no timestamps")
+    return _utc(lo), _utc(hi)  # type: ignore[return-value]
+
+
+def _aggregate(df: DataFrame, group: Iterable[str], measures_: tuple[tuple[str, str], ...]) -> DataFrame:
+    return df.groupBy(*group).agg(*[F.expr(expr).alias(name) for name, expr in measures_])
+
+
+def _usage(ctx: Context, ev: DataFrame, out: SparkRollup) -> None:
+    lo, hi = _span(ev)
+    ev = ev.withColumn("wk", week_index(F.col("ts"), wk.tz_params(ctx.settings.timezone, lo, hi)))
+    ev = ev.persist(StorageLevel.MEMORY_AND_DISK)
+    try:
+        parts = []
+        for grain, keys in GRAINS:
+            part = _aggregate(ev, ["deployment", "wk", *keys], measures.USAGE).withColumn(
+                "grain", F.lit(grain)
+            )
+            for key in KEYS:
+                if key not in keys:
+                    part = part.withColumn(key, F.lit(None).cast("string"))
+            parts.append(part.select("deployment", "wk", "grain", *KEYS, *[n for n, _ in measures.USAGE]))
+        usage = parts[0]
+        for part in parts[1:]:
+            usage = usage.unionByName(part)
+        out.usage += [tuple(r) for r in usage.collect()]
+        users = _aggregate(ev, ["deployment", "wk"], measures.USERS)
+        out.users += [tuple(r) for r in users.collect()]
+        out.examples += _examples(ctx, ev)
+    finally:
+        ev.unpersist()
+
+
+def _examples(ctx: Context, ev: DataFrame) -> list[tuple[Any, ...]]:
+    """Up to five distinct texts per deployment, week, use case and source whose use case is outside the
+    approved ones (as the registry says now), earliest first: what the review shows."""
+    approved = F.create_map(
+        *[x for d in ctx.registry.ids for x in (F.lit(d), F.array(*[F.lit(u) for u in ctx.registry.get(d).approved_use_cases]).cast("array<string>"))]
+    ) if ctx.registry.ids else F.create_map()  # fmt: skip
+    uc = F.coalesce(F.col("use_case"), F.col("inferred_use_case"))
+    allowed = F.coalesce(F.element_at(approved, F.col("deployment")), F.array().cast("array<string>"))
+    outside = uc.isNotNull() & ~F.array_contains(allowed, uc)
+    texts = (
+        ev.where(outside & F.col("request_text").isNotNull() & (F.col("request_text") != ""))
+        .select(
+            "deployment",
+            "wk",
+            uc.alias("uc"),
+            F.when(F.col("use_case").isNotNull(), F.lit("labelled"))
+            .otherwise(F.lit("inferred"))
+            .alias("source"),
+            "request_text",
+            _micros(F.col("ts")).alias("us"),
+        )  # fmt: skip
+        .groupBy("deployment", "wk", "uc", "source", "request_text")
+        .agg(F.min("us").alias("first_us"))
+    )
+    rank = Window.partitionBy("deployment", "wk", "uc", "source").orderBy("first_us", "request_text")
+    top = texts.withColumn("__n", F.row_number().over(rank)).where(F.col("__n") <= EXAMPLES_PER_KEY)
+    rows = top.select("deployment", "wk", "uc", "source", "request_text", "first_us").collect()
+    return [(r[0], r[1], r[2], r[3], r[4], _utc(r[5])) for r in rows]
+
+
+def _feedback(ctx: Context, new: DataFrame, out: SparkRollup) -> None:
+    ev = new.select(
+        F.col("v__deployment").alias("deployment"),
+        F.col("v__timestamp").alias("ts"),
+        *[F.col(f"v__{c}").alias(c) for c in ("rating", "thumbs", "accepted", "rework_minutes")],
+    )
+    lo, hi = _span(ev)
+    ev = ev.withColumn("wk", week_index(F.col("ts"), wk.tz_params(ctx.settings.timezone, lo, hi)))
+    out.feedback += [tuple(r) for r in _aggregate(ev, ["deployment", "wk"], measures.FEEDBACK).collect()]
+
+
+def roll_up(spark: SparkSession, ctx: Context, *, usage: str | None, feedback: str | None,
+            weeks: tuple[str, str] | None) -> SparkRollup:  # fmt: skip
+    """The rollup of the given sources (each a Parquet path or glob, or a catalog table), of every week or
+    of `weeks` (first, last; ISO weeks in the configured timezone). Duplicates are judged over the whole
+    source, whatever the weeks."""
+    out = SparkRollup()
+    bounds = _bounds(weeks, ctx.settings.timezone)
+    try:
+        if usage is not None and (new := _new_rows(spark, ctx, USAGE, usage, bounds, out)) is not None:
+            _usage(ctx, _usage_events(ctx, new), out)
+        if (
+            feedback is not None
+            and (new := _new_rows(spark, ctx, FEEDBACK, feedback, bounds, out)) is not None
+        ):
+            _feedback(ctx, new, out)
+    finally:
+        for frame in out.cached:
+            frame.unpersist()
+        out.cached.clear()
+    return out
