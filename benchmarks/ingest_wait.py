@@ -58,8 +58,15 @@ Path(out).write_text(json.dumps(rows))
 """
 
 
-def _cli(work: Path, db: Path, *args: str) -> list[str]:
-    snippet = "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
+def _cli(work: Path, db: Path, *args: str, steps: Path | None = None) -> list[str]:
+    """`postlaunch ARGS` (only ingest registered); with `steps`, its lock-holding steps logged there."""
+    log = (
+        f"import logging; logging.basicConfig(filename={str(steps)!r}, level=logging.DEBUG, "
+        "format='%(relativeCreated)9.0f %(message)s'); "
+        if steps
+        else ""
+    )
+    snippet = log + "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
     return [sys.executable, "-c", snippet, "--db", str(db), "--config", str(work / "postlaunch.toml"), *args]
 
 
@@ -125,8 +132,10 @@ def main() -> int:
         proc, stop, out = _probe(work, db, "during")
         time.sleep(1)
         started = time.monotonic()
+        steps = work / "steps.log"
+        steps.unlink(missing_ok=True)
         ingest = subprocess.run(
-            _cli(work, db, "ingest", "usage", str(big), "--json"), env=env, capture_output=True, text=True
+            _cli(work, db, "ingest", "usage", str(big), "--json", steps=steps), env=env, capture_output=True, text=True
         )
         ingest_s = time.monotonic() - started
         during = _finish(proc, stop, out)
@@ -141,6 +150,9 @@ def main() -> int:
                 print(text)
                 if rows is during:
                     longest = max(longest, worst)
+        holds = [line.split() for line in steps.read_text().splitlines() if "held it" in line]
+        worst = sorted(holds, key=lambda w: -float(w[-2]))[:3]
+        print("the ingest's longest steps with the lock: " + "; ".join(f"{w[1]} {w[-2]} s" for w in worst))
         verdict = "OK" if longest <= TARGET_SECONDS else "MISSED"
         print(f"longest wait during the ingest: {longest:.2f} s (target <= {TARGET_SECONDS:g} s) {verdict}")
     finally:

@@ -9,6 +9,7 @@ or (for a caller that already holds a connection to it) that connection itself.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,12 +26,12 @@ from postlaunch import db
 from postlaunch.errors import DatabaseBusyError
 
 ALIAS = "pl"
-# Rows of one appended chunk: the first chunk's size, then sized so a chunk's transaction takes about
-# CHUNK_SECONDS (between MIN_ROWS and MAX_ROWS); a file with fewer new rows than CHUNK_ROWS is written in
-# its last transaction.
-CHUNK_ROWS = 200_000
-CHUNK_SECONDS = 0.3
-MIN_ROWS, MAX_ROWS = 20_000, 2_000_000
+LOG = logging.getLogger("postlaunch.ingest")  # DEBUG: how long each step held the database
+# Rows of one appended chunk: one DuckDB row group, written straight to the file in insertion order, so
+# the transaction's checkpoint has nothing left to compress (a chunk of more, or of rows appended by
+# several threads, leaves partial row groups that the checkpoint rewrites: seconds with the lock held).
+# A file with fewer new rows than one chunk is written in its last transaction.
+CHUNK_ROWS = 122_880
 CHUNKED_KINDS = frozenset(lease.TABLES) - {"cost", "changes"}  # the kinds whose files run to millions of rows
 LEASE_POLL_SECONDS = 0.2
 T = TypeVar("T")
@@ -51,32 +52,48 @@ class Target:
         if self.path is None:
             yield self.conn
             return
+        asked = time.perf_counter()
         db.attach(self.conn, self.path, ALIAS, read_only=True, timeout=self.timeout)
+        held = time.perf_counter()
         try:
             yield self.conn
         finally:
             db.detach(self.conn, ALIAS)
+            _log("read", asked, held)
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on the database (its lock held until it is detached again)."""
+        asked = held = time.perf_counter()
         if self.path is not None:
             db.attach(self.conn, self.path, ALIAS, read_only=False, timeout=self.timeout)
+            held = time.perf_counter()
         try:
             run_sql(self.conn, "BEGIN TRANSACTION")
             try:
                 yield self.conn
+                committing = time.perf_counter()
                 run_sql(self.conn, "COMMIT")
+                LOG.debug("commit %.3f s", time.perf_counter() - committing)
             except BaseException:
                 run_sql(self.conn, "ROLLBACK")
                 raise
         finally:
             if self.path is not None:
+                detaching = time.perf_counter()
                 db.detach(self.conn, ALIAS)
+                LOG.debug("detach %.3f s", time.perf_counter() - detaching)
+                _log("write", asked, held)
 
     def pause_for_waiters(self) -> None:
         if self.path is not None:
             db.pause_for_waiters(self.path)
+
+
+def _log(step: str, asked: float, held: float) -> None:
+    if LOG.isEnabledFor(logging.DEBUG):
+        end = time.perf_counter()
+        LOG.debug("%s step: waited %.3f s for the lock, held it %.3f s", step, held - asked, end - held)
 
 
 def chunked(target: Target, kind: Kind, new_rows: int) -> bool:
@@ -134,17 +151,15 @@ def last_step(target: Target, step: Callable[[duckdb.DuckDBPyConnection], T]) ->
 
 
 def append_chunks(target: Target, kind: Kind, outputs: list[str], run_id: str, last_row: int) -> int:
-    """Append the file's new rows (`__row` 0..last_row) in short transactions that each renew the lease,
-    pausing between two when a reader waits for the lock. Returns the rows appended."""
-    done, lo, size = 0, 0, CHUNK_ROWS
-    while lo <= last_row:
-        started = time.perf_counter()
+    """Append the file's new rows (`__row` 0..last_row) in short transactions of CHUNK_ROWS rows that each
+    renew the lease, pausing between two when a reader waits for the lock. Returns the rows appended."""
+    done = 0
+    for lo in range(0, last_row + 1, CHUNK_ROWS):
         with target.writing() as conn:
-            done += store.insert_rows(conn, kind, outputs, run_id, (lo, lo + size))
+            inserting = time.perf_counter()
+            done += store.insert_rows(conn, kind, outputs, run_id, (lo, lo + CHUNK_ROWS))
+            LOG.debug("chunk from row %d: insert %.3f s", lo, time.perf_counter() - inserting)
             lease.heartbeat(conn, run_id)
-        lo += size
-        seconds = max(time.perf_counter() - started, 1e-3)
-        size = int(min(MAX_ROWS, max(MIN_ROWS, size * CHUNK_SECONDS / seconds)))
         target.pause_for_waiters()
     return done
 

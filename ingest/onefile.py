@@ -102,6 +102,7 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
 
 
 USAGE_AGG, USERS_AGG, FEEDBACK_AGG = "__pl_rollup_usage", "__pl_rollup_users", "__pl_rollup_feedback"
+NEW_USERS = "__pl_new_users"  # distinct (deployment, user, week) of the new rows
 
 
 @dataclass
@@ -123,6 +124,7 @@ def _classify(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, rejects
     tz = ctx.settings.timezone
     if staged.counts.loaded and kind.name == "usage":
         staged.touched = rollup.stage_usage(conn, tz, store.NEW_ROWS, USAGE_AGG)
+        rollup.stage_new_users(conn, tz, store.NEW_ROWS, NEW_USERS)
     elif staged.counts.loaded and kind.name == "feedback":
         staged.feedback = rollup.stage_feedback(conn, tz, store.NEW_ROWS, FEEDBACK_AGG)
     return staged
@@ -154,6 +156,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             conn, ctx, kind, source, mapping=mapping, bind=bind, stages=stages, source_label=source_label
         )
         store.repeats(conn, kind)
+        store.identities(conn)
         with target.reading():
             _refuse_spark_rollup(conn, kind)
             store.seen(conn, kind)
@@ -185,7 +188,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
                     store.add_seen(conn, kind, delta)
                     staged = _classify(conn, ctx, kind, rejects, strict, conflict_raw)
                 if staged.touched is not None:
-                    rollup.stage_users(conn, ctx.settings.timezone, staged.touched, store.NEW_ROWS, USERS_AGG)
+                    rollup.stage_users(conn, ctx.settings.timezone, staged.touched, NEW_USERS, USERS_AGG)
                 return finish(None)
 
             return append.last_step(target, only_step)
@@ -197,7 +200,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
                 staged = _classify(conn, ctx, kind, rejects, strict, conflict_raw)
             if staged.touched is not None:
                 with target.reading():
-                    rollup.stage_users(conn, ctx.settings.timezone, staged.touched, store.NEW_ROWS, USERS_AGG)
+                    rollup.stage_users(conn, ctx.settings.timezone, staged.touched, NEW_USERS, USERS_AGG)
             ((last_row,),) = run_sql(conn, f"SELECT coalesce(max(__row), -1) FROM temp.{store.V}")
             appended = append.append_chunks(target, kind, outputs, run_id, int(last_row))
             with target.writing():
@@ -209,3 +212,5 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             raise
     finally:
         store.drop_temp(conn)
+        for name in (USAGE_AGG, USERS_AGG, FEEDBACK_AGG, NEW_USERS):
+            run_sql(conn, f"DROP TABLE IF EXISTS temp.{name}")

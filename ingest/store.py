@@ -23,6 +23,7 @@ from ingest.validate import ID_PREFIX
 V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
 BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
 SNAPSHOT, CRAW = "__pl_snapshot", "__pl_craw"  # the runs SEEN was read from; conflict rows' raw text
+IDS = "__pl_ids"  # the file's distinct valid identities, gathered before the database is attached
 # The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
 NEW_ROWS = f"(SELECT * FROM temp.{V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row))"
 
@@ -43,7 +44,7 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
 
 def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
     run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, SNAPSHOT, CRAW, "__pl_newv", "__pl_delta"):
+    for name in (BASE, RENUMBERED, SHIFT, MULTI, IDS, SEEN, CLS, SNAPSHOT, CRAW, "__pl_newv", "__pl_delta"):
         run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
 
 
@@ -92,6 +93,11 @@ def repeats(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
     )
 
 
+def identities(conn: duckdb.DuckDBPyConnection) -> None:
+    """Fill IDS (before `seen`, so the step that holds the database only probes the stored rows)."""
+    run_sql(conn, f"CREATE TEMP TABLE {IDS} AS SELECT DISTINCT identity FROM temp.{V} WHERE __reason IS NULL")
+
+
 def _seen_sql(kind: Kind, runs: str) -> tuple[str, dict[str, Any] | None]:
     """The stored identities of the file's valid rows, from the loaded runs that `runs` selects, with every
     content hash stored for them and the first run that loaded them (its start and file name the conflict)."""
@@ -101,7 +107,7 @@ def _seen_sql(kind: Kind, runs: str) -> tuple[str, dict[str, Any] | None]:
     sql = (
         f"SELECT s.identity, s.hashes, s.run_id, r.started_at AS first_started, r.file AS first_file FROM ("
         f"SELECT {ident} AS identity, list(t.content_hash) AS hashes, min(t.run_id) AS run_id "
-        f"FROM {quote_ident(table)} t WHERE {ident} IN (SELECT identity FROM temp.{V} WHERE __reason IS NULL) "
+        f"FROM {quote_ident(table)} t WHERE {ident} IN (SELECT identity FROM temp.{IDS}) "
         f"AND t.run_id NOT IN (SELECT run_id FROM ingest_leases) AND {runs} GROUP BY 1) s "
         f"LEFT JOIN ingest_runs r ON r.run_id = s.run_id"
     )
@@ -189,7 +195,9 @@ def insert_rows(
     """Insert the file's new rows (those with `__row` in [lo, hi) when `rows` is given) into the kind's
     table, inside the caller's write transaction. Returns the rows inserted."""
     cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
-    run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
+    # The whole file at once: the line is a column, so the order is not needed and threads append in
+    # parallel. A chunk: in order, so it fills whole row groups (see ingest/append.py).
+    run_sql(conn, f"SET preserve_insertion_order = {'false' if rows is None else 'true'}")
     where = "" if rows is None else f" WHERE __row >= {int(rows[0])} AND __row < {int(rows[1])}"
     return int(
         _one(

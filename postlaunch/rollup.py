@@ -164,12 +164,20 @@ def stage_usage(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, tab
     return Touched(sorted(deployments), lo, hi)
 
 
+def stage_new_users(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str) -> None:
+    """The distinct (deployment, user_id, week) of the usage rows in relation `source` into the temp table
+    `table`, without the database (stage_users adds them to the loaded events)."""
+    lo, hi = _span(conn, source)
+    sql = _sql("rollup_user_weeks", source=source)
+    _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
+
+
 def stage_users(
     conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched, extra: str, table: str
 ) -> None:
-    """The exact distinct users of the touched deployments' weeks over the loaded events plus the rows of
-    relation `extra` (about to be appended), into the temp table `table` (the database attached)."""
-    sql, params = _users_sql(timezone, touched, extra)
+    """The exact distinct users of the touched deployments' weeks over the loaded events plus `extra` (the
+    temp table of stage_new_users), into the temp table `table` (the database attached)."""
+    sql, params = _users_sql(timezone, touched, f"temp.{extra}")
     _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", params)
 
 
@@ -230,7 +238,7 @@ def _delete_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touch
     )
 
 
-NO_ROWS = "(SELECT NULL::VARCHAR AS deployment, NULL::VARCHAR AS user_id, NULL::TIMESTAMP AS ts WHERE false)"
+NO_ROWS = "(SELECT NULL::VARCHAR AS deployment, NULL::VARCHAR AS user_id, NULL::BIGINT AS wk WHERE false)"
 
 
 def recount_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched) -> None:

@@ -35,6 +35,20 @@ approved_use_cases = ["policy_question"]
 """
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--spark", action="store_true", help="run the Spark tests (CI runs them always)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Spark tests start a JVM and take minutes: they run with --spark (make test-spark) or under CI."""
+    if config.getoption("--spark") or os.environ.get("CI"):
+        return
+    skip = pytest.mark.skip(reason="a Spark test: run with `make test-spark` (pytest --spark); CI runs it")
+    for item in items:
+        if "spark" in item.keywords:
+            item.add_marker(skip)
+
+
 @pytest.fixture(autouse=True)
 def _no_postlaunch_env(monkeypatch: pytest.MonkeyPatch) -> None:
     for key in list(os.environ):

@@ -1,15 +1,17 @@
 -- rollup_users.sql — exact distinct users per deployment and local ISO week (not additive, so recounted
--- from the loaded events of the weeks an ingest touched, plus {extra}: the rows about to be appended, or
--- none). Grain: deployment × week.
+-- from the loaded events of the weeks an ingest touched, plus {extra}: the distinct (deployment, user_id,
+-- wk) of the rows about to be appended, or none). Grain: deployment × week.
 -- Parameters: $ids VARCHAR[] deployments; $wks BIGINT[] week indexes; $lo, $hi TIMESTAMP (UTC bounds
 -- that hold those weeks); $off_min, $max_delta, $bound_wk, $bound_delta (postlaunch.weeks.tz_params).
 WITH ev AS (
     SELECT deployment, user_id, epoch_us(ts) // 1000000 + $off_min + 259200 AS s
-    FROM (SELECT deployment, user_id, ts FROM usage_loaded UNION ALL SELECT deployment, user_id, ts FROM {extra})
+    FROM usage_loaded
     WHERE deployment IN (SELECT unnest($ids::VARCHAR[])) AND ts >= $lo AND ts < $hi
 ),
 w AS (
     SELECT deployment, user_id, WEEK_INDEX AS wk FROM ev
+    UNION ALL
+    SELECT deployment, user_id, wk FROM {extra}
 )
 SELECT deployment, wk, {measures}
 FROM w
