@@ -66,7 +66,9 @@ def _cli(work: Path, db: Path, *args: str, steps: Path | None = None) -> list[st
         if steps
         else ""
     )
-    snippet = log + "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
+    snippet = (
+        log + "import sys, cli.main as c; c.COMMANDS = {'ingest': 'ingest'}; sys.exit(c.main(sys.argv[1:]))"
+    )
     return [sys.executable, "-c", snippet, "--db", str(db), "--config", str(work / "postlaunch.toml"), *args]
 
 
@@ -135,7 +137,10 @@ def main() -> int:
         steps = work / "steps.log"
         steps.unlink(missing_ok=True)
         ingest = subprocess.run(
-            _cli(work, db, "ingest", "usage", str(big), "--json", steps=steps), env=env, capture_output=True, text=True
+            _cli(work, db, "ingest", "usage", str(big), "--json", steps=steps),
+            env=env,
+            capture_output=True,
+            text=True,
         )
         ingest_s = time.monotonic() - started
         during = _finish(proc, stop, out)
@@ -150,9 +155,18 @@ def main() -> int:
                 print(text)
                 if rows is during:
                     longest = max(longest, worst)
-        holds = [line.split() for line in steps.read_text().splitlines() if "held it" in line]
+        lines = steps.read_text().splitlines()
+        holds = [line.split() for line in lines if "held it" in line]
         worst = sorted(holds, key=lambda w: -float(w[-2]))[:3]
         print("the ingest's longest steps with the lock: " + "; ".join(f"{w[1]} {w[-2]} s" for w in worst))
+        chunks = [line.split() for line in lines if "insert" in line and "CPU" in line]
+        if chunks:
+            walls = [float(w[6]) for w in chunks]
+            cpus = [float(w[8].lstrip("(")) for w in chunks]
+            print(
+                f"{len(chunks)} chunks of one row group: insert median {statistics.median(walls):.2f} s wall, "
+                f"{statistics.median(cpus):.2f} s of CPU (what a chunk holds the lock for on an idle machine)"
+            )
         verdict = "OK" if longest <= TARGET_SECONDS else "MISSED"
         print(f"longest wait during the ingest: {longest:.2f} s (target <= {TARGET_SECONDS:g} s) {verdict}")
     finally:

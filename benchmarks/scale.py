@@ -20,6 +20,7 @@ ten minutes on an idle 2-core machine) and reused from the work folder.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
@@ -103,7 +104,9 @@ def load() -> str:
     return f"load {one:.1f}/{five:.1f}"
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> tuple[float, int, str]:
+def measure(
+    cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, int, str]:
     """(seconds, peak RSS bytes of the process tree, stdout), RSS polled every 50 ms."""
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
@@ -118,10 +121,9 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
 def _watch(proc: subprocess.Popen[str]) -> int:
     ps, peak = psutil.Process(proc.pid), 0
     while proc.poll() is None:
-        try:
-            peak = max(peak, ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True)))
-        except psutil.Error:
-            pass
+        with contextlib.suppress(psutil.Error):
+            rss = ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+            peak = max(peak, rss)
         time.sleep(0.05)
     return peak
 
@@ -131,7 +133,16 @@ def _env() -> dict[str, str]:
 
 
 def postlaunch(work: Path, db: Path, *args: str) -> list[str]:
-    return [sys.executable, "-m", "cli.main", "--db", str(db), "--config", str(work / "postlaunch.toml"), *args]
+    return [
+        sys.executable,
+        "-m",
+        "cli.main",
+        "--db",
+        str(db),
+        "--config",
+        str(work / "postlaunch.toml"),
+        *args,
+    ]
 
 
 def generate(work: Path, events: int) -> list[Path]:
@@ -150,7 +161,10 @@ def generate(work: Path, events: int) -> list[Path]:
                               days=0, path=path)  # fmt: skip
         with duckdb.connect() as conn:
             conn.execute(sql)
-        print(f"  generated {path.name} ({stop - start:,} rows, {path.stat().st_size / 1e6:,.0f} MB); {load()}", flush=True)
+        print(
+            f"  generated {path.name} ({stop - start:,} rows, {path.stat().st_size / 1e6:,.0f} MB); {load()}",
+            flush=True,
+        )
     return files
 
 
@@ -171,12 +185,19 @@ def build(work: Path, files: list[Path], db: Path) -> None:
         return
     for path in (db, Path(str(db) + ".wal")):
         path.unlink(missing_ok=True)
-    print(f"building the database with `postlaunch ingest usage` of {len(files)} files ({load()})", flush=True)
+    print(
+        f"building the database with `postlaunch ingest usage` of {len(files)} files ({load()})", flush=True
+    )
     started = time.perf_counter()
     for path in files:
-        seconds, rss, out = measure(postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT)
+        seconds, rss, out = measure(
+            postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT
+        )
         loaded = json.loads(out.splitlines()[0])["loaded"]
-        print(f"  {path.name}: {loaded:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}", flush=True)
+        print(
+            f"  {path.name}: {loaded:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}",
+            flush=True,
+        )
     done.write_text(json.dumps({"files": len(files), "seconds": time.perf_counter() - started}))
 
 
@@ -256,7 +277,10 @@ def bench_extra_week(work: Path, db: Path, rows: list[tuple[str, str, str, str]]
                  f"<= {TARGETS['ratio']:g}x {'OK' if ratio <= TARGETS['ratio'] else 'MISSED'}", load()))  # fmt: skip
     with duckdb.connect(str(db)) as conn:
         conn.execute("DELETE FROM usage_events WHERE run_id = ?", [result["run_id"]])
-        for table, copy in (("usage_rollup", "bench_rollup_before"), ("usage_week_users", "bench_users_before")):
+        for table, copy in (
+            ("usage_rollup", "bench_rollup_before"),
+            ("usage_week_users", "bench_users_before"),
+        ):
             conn.execute(f"DELETE FROM {table}")
             conn.execute(f"INSERT INTO {table} SELECT * FROM {copy}")
             conn.execute(f"DROP TABLE {copy}")
@@ -267,7 +291,9 @@ def bench_extra_week(work: Path, db: Path, rows: list[tuple[str, str, str, str]]
 def bench_spark(work: Path, files: list[Path], events: int, rows: list[tuple[str, str, str, str]]) -> None:
     chosen = files[: max(1, events // FILE_ROWS)]
     with duckdb.connect() as conn:
-        (total,) = conn.execute("SELECT count(*) FROM read_parquet(?)", [[str(p) for p in chosen]]).fetchone() or (0,)
+        (total,) = conn.execute(
+            "SELECT count(*) FROM read_parquet(?)", [[str(p) for p in chosen]]
+        ).fetchone() or (0,)
     spark_in = work / "spark-input"
     shutil.rmtree(spark_in, ignore_errors=True)
     spark_in.mkdir()
@@ -276,10 +302,14 @@ def bench_spark(work: Path, files: list[Path], events: int, rows: list[tuple[str
     duck_db, spark_db = work / "duck10m.duckdb", work / "spark10m.duckdb"
     for path in (duck_db, spark_db):
         path.unlink(missing_ok=True)
-    ingest_s, ingest_rss, _ = measure(postlaunch(work, duck_db, "ingest", "usage", *map(str, chosen), "--json"), _env(), ROOT)
+    ingest_s, ingest_rss, _ = measure(
+        postlaunch(work, duck_db, "ingest", "usage", *map(str, chosen), "--json"), _env(), ROOT
+    )
     rebuild_s, _, _ = measure(postlaunch(work, duck_db, "rollup"), _env(), ROOT)
     spark_s, spark_rss, out = measure(
-        postlaunch(work, spark_db, "rollup", "--engine", "spark", "--usage", str(spark_in / "*.parquet")), _env(), ROOT
+        postlaunch(work, spark_db, "rollup", "--engine", "spark", "--usage", str(spark_in / "*.parquet")),
+        _env(),
+        ROOT,
     )
     rows.append((f"DuckDB: ingest of {total / 1e6:.0f}M events to the rollup", f"{ingest_s:.1f} s (validate, dedupe, redact, place, roll up); peak RSS {ingest_rss / 2**30:.2f} GiB", "", load()))  # fmt: skip
     rows.append(("DuckDB: rollup rebuilt from stored events", f"{rebuild_s:.1f} s", "", load()))

@@ -140,6 +140,16 @@ def quarantine() -> tuple[pd.DataFrame, pd.DataFrame]:
     return _quarantine(_key())
 
 
+@_cached
+def _events_elsewhere(key: state.DbKey) -> str | None:
+    return _run(key, lambda conn, ctx: api.events_elsewhere(conn))  # type: ignore[no-any-return]
+
+
+def events_elsewhere() -> str | None:
+    """Which engine rolled up events that live elsewhere (spark), or None (see metrics.api)."""
+    return _events_elsewhere(_key())
+
+
 # --- metrics.pages (drill-downs) -------------------------------------------------------------------
 
 

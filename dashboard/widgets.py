@@ -1,5 +1,5 @@
-"""Interactive pieces shared by pages: the decision form, the review-pack download and the week-range
-picker of the trend pages. Writes go through `dashboard.actions` (the commands' code paths)."""
+"""Interactive pieces shared by pages: the decision form, the review-pack download, the week-range
+picker of the trend pages and the note where a view needs events that live elsewhere. Writes go through `dashboard.actions` (the commands' code paths)."""
 
 from __future__ import annotations
 
@@ -129,3 +129,16 @@ def week_range(weeks_newest_first: list[str], end: str, default_span: int = 12) 
         format_func=lambda w: w.replace("-", " "),
     )
     return str(chosen[0]), str(chosen[1])
+
+
+def elsewhere_note(what: str) -> bool:
+    """Say that `what` needs the events, which stay where the rollup was computed; True when it said so."""
+    engine = data.events_elsewhere()
+    if engine is None:
+        return False
+    st.info(
+        f"This database's rollup was computed by {engine.capitalize()} where the events live: the figures and "
+        f"trends come from it, the review shows redacted examples. {what} needs the events themselves, which "
+        "stay in the lake (docs/scale.md)."
+    )
+    return True

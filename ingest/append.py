@@ -156,9 +156,14 @@ def append_chunks(target: Target, kind: Kind, outputs: list[str], run_id: str, l
     done = 0
     for lo in range(0, last_row + 1, CHUNK_ROWS):
         with target.writing() as conn:
-            inserting = time.perf_counter()
+            inserting, cpu = time.perf_counter(), time.process_time()
             done += store.insert_rows(conn, kind, outputs, run_id, (lo, lo + CHUNK_ROWS))
-            LOG.debug("chunk from row %d: insert %.3f s", lo, time.perf_counter() - inserting)
+            LOG.debug(
+                "chunk from row %d: insert %.3f s (%.3f s of CPU)",
+                lo,
+                time.perf_counter() - inserting,
+                time.process_time() - cpu,
+            )
             lease.heartbeat(conn, run_id)
         target.pause_for_waiters()
     return done

@@ -26,6 +26,7 @@ from postlaunch.registry import Deployment
 
 __all__ = [
     "available_weeks",
+    "events_elsewhere",
     "latest_week",
     "deployment_history",
     "build_review",
@@ -57,6 +58,13 @@ def available_weeks(
     rollup.check_current(conn, ctx.settings.timezone)
     rows = run(conn, "rollup_usage_weeks", {"ids": ids})
     return [wk.week_of_index(i) for i in sorted({r["wk"] for r in rows})]
+
+
+def events_elsewhere(conn: duckdb.DuckDBPyConnection) -> str | None:
+    """The engine that computed the rollup where the events live (spark), when the database holds only the
+    rollup and redacted examples: request-level views have nothing to show. None for ingested events."""
+    state = rollup.read_state(conn)
+    return state.source if state is not None and state.source != "duckdb" else None
 
 
 def latest_week(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str | None = None) -> str | None:

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -47,6 +49,19 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if "spark" in item.keywords:
             item.add_marker(skip)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local[2] Spark session for the module's tests (skipped, or under CI failed, without pyspark/Java)."""
+    from spark_env import require_spark
+
+    require_spark()
+    from ingest.spark.session import spark_session
+
+    session = spark_session("local[2]")
+    yield session
+    session.stop()
 
 
 @pytest.fixture(autouse=True)

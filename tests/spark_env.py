@@ -1,14 +1,13 @@
 """What the Spark tests share: they need pyspark (the extra postlaunch[spark]) and a Java runtime; without
 them they skip on a developer machine and fail under CI (CI=true), since .ci/run installs both and a
-skipped Spark test there would hide a broken install. One local[2] session per test module.
+skipped Spark test there would hide a broken install. The `spark` fixture (conftest.py) gives one
+local[2] session per test module.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
-from typing import Any
 
 import pytest
 
@@ -27,13 +26,3 @@ def require_spark() -> None:
         if os.environ.get("CI"):
             pytest.fail(f"{message}; .ci/run installs them")
         pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def spark() -> Iterator[Any]:
-    require_spark()
-    from ingest.spark.session import spark_session
-
-    session = spark_session("local[2]")
-    yield session
-    session.stop()

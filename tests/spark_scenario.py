@@ -102,7 +102,10 @@ def _usage_row(rng: random.Random, dep: str, week: int, n: int) -> dict[str, obj
     elif labelled < 0.62:
         use_case, text_case = "off_scope_task", "off_scope"
     else:
-        use_case, text_case = None, rng.choice([*cases, "off_scope"] if rng.random() < 0.85 else ["off_scope"])
+        use_case, text_case = (
+            None,
+            rng.choice([*cases, "off_scope"] if rng.random() < 0.85 else ["off_scope"]),
+        )
     case = use_case if use_case in TEXTS else text_case
     text = None
     if case is not None and rng.random() < 0.9:
@@ -155,14 +158,23 @@ def _feedback_row(rng: random.Random, dep: str, week: int, n: int) -> dict[str, 
     }
 
 
-BAD_FEEDBACK = [{"rating": "7"}, {"rating": "2.5"}, {"accepted": "maybe"}, {"deployment": "nowhere"}, {"timestamp": ""}]
+BAD_FEEDBACK = [
+    {"rating": "7"},
+    {"rating": "2.5"},
+    {"accepted": "maybe"},
+    {"deployment": "nowhere"},
+    {"timestamp": ""},
+]
 
 
 def _write(path: Path, rows: list[dict[str, object]], doubles: tuple[str, ...] = ()) -> None:
     columns = list(rows[0])
     pq.write_table(
         pa.table(
-            {c: pa.array([r.get(c) for r in rows], pa.float64() if c in doubles else pa.string()) for c in columns}
+            {
+                c: pa.array([r.get(c) for r in rows], pa.float64() if c in doubles else pa.string())
+                for c in columns
+            }
         ),
         path,
     )
@@ -181,14 +193,22 @@ def write(folder: Path, seed: int = 14) -> dict[str, list[Path]]:
             usage += [_usage_row(rng, dep, week, n) for n in range(volume)]
             feedback += [_feedback_row(rng, dep, week, n) for n in range(rng.randint(5, 25))]
     for i, bad in enumerate(BAD_USAGE * 3):
-        usage.insert(rng.randrange(len(usage)), {**_usage_row(rng, "hr-assistant", i % WEEKS, 90_000 + i), **bad})
+        usage.insert(
+            rng.randrange(len(usage)), {**_usage_row(rng, "hr-assistant", i % WEEKS, 90_000 + i), **bad}
+        )
     for i, bad in enumerate(BAD_FEEDBACK * 2):
-        feedback.insert(rng.randrange(len(feedback)), {**_feedback_row(rng, "hr-assistant", i % WEEKS, 90_000 + i), **bad})
+        feedback.insert(
+            rng.randrange(len(feedback)), {**_feedback_row(rng, "hr-assistant", i % WEEKS, 90_000 + i), **bad}
+        )
     rng.shuffle(usage)
     parts = [usage[i::4] for i in range(4)]
     # the same rows again in a later file (duplicates), rows without id repeated, and conflicting ids
     repeats = rng.sample(parts[0], 60) + [r for r in parts[1] if r["event_id"] is None][:20]
-    conflicts = [{**r, "outcome": "error" if r["outcome"] != "error" else "ok"} for r in rng.sample(parts[2], 15) if r["event_id"]]
+    conflicts = [
+        {**r, "outcome": "error" if r["outcome"] != "error" else "ok"}
+        for r in rng.sample(parts[2], 15)
+        if r["event_id"]
+    ]
     parts[3] += repeats + conflicts + parts[3][:10]  # and repeats inside one file
     files: dict[str, list[Path]] = {"usage": [], "feedback": []}
     for i, part in enumerate(parts, start=1):

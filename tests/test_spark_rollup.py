@@ -14,15 +14,15 @@ from typing import Any
 
 import duckdb
 import pytest
+import spark_scenario
+from spark_env import require_spark
 
 from cli.main import main
 from ingest.pipeline import ingest_and_place
 from metrics import api
+from postlaunch import weeks as wk
 from postlaunch.config import load_context
 from postlaunch.db import connect
-import spark_scenario
-from postlaunch import weeks as wk
-from spark_env import require_spark
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -112,13 +112,26 @@ def test_the_counts_are_those_of_ingest(scenario: dict[str, Path]) -> None:
 
     assert totals(scenario["spark"], "spark") == totals(scenario["ingested"], None)
     with duckdb.connect(str(scenario["spark"]), read_only=True) as conn:
-        (notes,) = conn.execute("SELECT notes FROM ingest_runs WHERE adapter = 'spark' AND kind = 'usage'").fetchone()
+        (notes,) = conn.execute(
+            "SELECT notes FROM ingest_runs WHERE adapter = 'spark' AND kind = 'usage'"
+        ).fetchone()
         reasons = json.loads(notes)["quarantined_by_reason"]
-        assert reasons["deployment: is not in the registry (known: " + ", ".join(sorted(spark_scenario.DEPLOYMENTS)) + ")"] == 3
+        assert (
+            reasons[
+                "deployment: is not in the registry (known: "
+                + ", ".join(sorted(spark_scenario.DEPLOYMENTS))
+                + ")"
+            ]
+            == 3
+        )
         assert reasons["outcome: is not one of ok, error, refused, escalated"] == 3
         assert reasons["event_id: appeared before with other values"] > 0
-        examples = conn.execute("SELECT reason, raw FROM quarantine WHERE reason LIKE '%requests%'").fetchall()
-        assert examples and all(r.startswith("line ") and "must be a whole number >= 0" in r for r, _ in examples)
+        examples = conn.execute(
+            "SELECT reason, raw FROM quarantine WHERE reason LIKE '%requests%'"
+        ).fetchall()
+        assert examples and all(
+            r.startswith("line ") and "must be a whole number >= 0" in r for r, _ in examples
+        )
         # no event was copied: only the rollup and the redacted example texts
         assert conn.execute("SELECT count(*) FROM usage_events").fetchone() == (0,)
         texts = [t for (t,) in conn.execute("SELECT request_text FROM scope_examples").fetchall()]
@@ -130,7 +143,9 @@ def test_weeks_replaces_only_those_weeks(scenario: dict[str, Path], tmp_path: Pa
     shutil.copy(scenario["spark"], db)
     config, folder = scenario["config"], scenario["folder"]
     with duckdb.connect(str(db)) as conn:  # spoil the last two weeks: --weeks must put them right
-        conn.execute("UPDATE usage_rollup SET events = events + 1000 WHERE wk >= ?", [wk.week_index("2026-W53")])
+        conn.execute(
+            "UPDATE usage_rollup SET events = events + 1000 WHERE wk >= ?", [wk.week_index("2026-W53")]
+        )
     argv = ["--db", str(db), "--config", str(config), "rollup", "--engine", "spark", "--weeks", "2026-W53:2027-W01",
             "--usage", str(folder / "usage-*.parquet"), "--feedback", str(folder / "feedback-*.parquet")]  # fmt: skip
     assert main(argv) == 0
@@ -152,11 +167,15 @@ def test_what_the_command_refuses(scenario: dict[str, Path], capsys: pytest.Capt
     assert code == 1 and "run `postlaunch rollup --engine spark --usage ...` again" in text
     code, text = run(scenario["spark"], "rollup", "--engine", "spark")
     assert code == 2 and "needs --usage PATH|TABLE" in text
-    code, text = run(scenario["spark"], "rollup", "--engine", "spark", "--usage", usage, "--weeks", "2027-W01:2026-W53")
+    code, text = run(
+        scenario["spark"], "rollup", "--engine", "spark", "--usage", usage, "--weeks", "2027-W01:2026-W53"
+    )
     assert code == 2 and "2026-W53 comes before 2027-W01" in text
     code, text = run(scenario["spark"], "rollup", "--usage", usage)
     assert code == 2 and "--usage apply to --engine spark" in text
-    code, text = run(scenario["spark"], "rollup", "--engine", "spark", "--usage", str(folder / "nothing-*.parquet"))
+    code, text = run(
+        scenario["spark"], "rollup", "--engine", "spark", "--usage", str(folder / "nothing-*.parquet")
+    )
     assert code == 1 and "nothing-*.parquet: cannot be read" in text
     code, text = run(scenario["spark"], "ingest", "usage", usage)
     assert code == 1 and "weekly rollup comes from Spark" in text

@@ -16,9 +16,7 @@ import pytest
 
 from ingest.engine import ingest_paths
 from ingest.kinds import FEEDBACK, USAGE
-from postlaunch.config import load_context
 from postlaunch.db import connect
-from spark_env import require_spark, spark  # noqa: F401
 
 pytestmark = [pytest.mark.spark, pytest.mark.slow]
 
@@ -56,8 +54,13 @@ def _rows() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     return usage, feedback
 
 
-def _write(path: Path, rows: list[dict[str, Any]], names: list[str]) -> None:
-    pq.write_table(pa.table({n: pa.array([r.get(n) for r in rows], pa.string()) for n in names}), path)
+def _write(path: Path, rows: list[dict[str, Any]], names: list[str], ids: str | None = None) -> None:
+    """Rows as Parquet text columns; with `ids` (the identity column), each row gets an id of its own so
+    that no row is a duplicate of another."""
+    table = {n: pa.array([r.get(n) for r in rows], pa.string()) for n in names}
+    if ids is not None:
+        table[ids] = pa.array([f"{ids}-{i}" for i in range(len(rows))], pa.string())
+    pq.write_table(pa.table(table), path)
 
 
 def _ingested(workspace: Any, path: Path, kind: str) -> dict[int, Any]:
@@ -106,7 +109,7 @@ def test_usage_values_get_the_reasons_and_values_of_ingest(spark: Any, workspace
     workspace.settings(f'timezone = "{tz}"')
     rows, _ = _rows()
     path = workspace.path / "usage.parquet"
-    _write(path, rows, USAGE.names)
+    _write(path, rows, USAGE.names, ids="event_id")
     ingested, validated = _ingested(workspace, path, "usage"), _validated(spark, workspace, path, "usage")
     assert len(ingested) == len(rows)
     different = {
@@ -120,8 +123,11 @@ def test_usage_values_get_the_reasons_and_values_of_ingest(spark: Any, workspace
 def test_feedback_values_get_the_reasons_and_values_of_ingest(spark: Any, workspace: Any) -> None:
     _, rows = _rows()
     path = workspace.path / "feedback.parquet"
-    _write(path, rows, FEEDBACK.names)
-    ingested, validated = _ingested(workspace, path, "feedback"), _validated(spark, workspace, path, "feedback")
+    _write(path, rows, FEEDBACK.names, ids="feedback_id")
+    ingested, validated = (
+        _ingested(workspace, path, "feedback"),
+        _validated(spark, workspace, path, "feedback"),
+    )
     different = {
         line: (ingested[line], _comparable(validated.get(line)))
         for line in ingested
@@ -188,7 +194,11 @@ def test_the_placement_udf_places_as_ingest(spark: Any, workspace: Any) -> None:
     )
     ctx = workspace.ctx()
     model = fit_model(ctx.registry.get("support-triage"))
-    texts = ["Which product area is this login ticket about", "Write a poem about autumn", "Which team takes refunds"]
+    texts = [
+        "Which product area is this login ticket about",
+        "Write a poem about autumn",
+        "Which team takes refunds",
+    ]
     place = F.pandas_udf(udfs.placer({"support-triage": model}), T.StringType())  # type: ignore[call-overload]
     frame = spark.createDataFrame([(i, "support-triage", t) for i, t in enumerate(texts)] + [(9, "hr-assistant", "x")],
                                   "i int, d string, t string")  # fmt: skip

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, state, trendpage
+from dashboard import data, state, trendpage, widgets
 
 METRICS = ["negative_feedback_share", "feedback_count", "mean_rating", "acceptance_rate"]
 
 
 def drill(deployment: str, first: str, last: str) -> None:
     st.subheader("What users, reviewers and customers said (negative feedback)")
+    if widgets.elsewhere_note("Reading the comments"):
+        return
     counts = data.drill("comment_counts", deployment, first, last)
     latest = data.drill("negative_comments", deployment, first, last)
     if not len(latest):

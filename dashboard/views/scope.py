@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, scope_panel, state, trendpage
+from dashboard import data, scope_panel, state, trendpage, widgets
 
 METRICS = [
     "out_of_scope_share",
@@ -19,6 +19,8 @@ METRICS = [
 
 def drill(deployment: str, first: str, last: str) -> None:
     st.subheader("Requests outside the approved use")
+    if widgets.elsewhere_note("The list of requests, their placement and clusters"):
+        return
     requests = data.drill("out_of_scope", deployment, first, last)
     if not len(requests):
         st.caption("No requests outside the approved use cases in this range.")

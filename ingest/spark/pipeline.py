@@ -86,7 +86,11 @@ def read(spark: SparkSession, source: str) -> DataFrame:
     """A Parquet path or glob, or a catalog table, with `__file` and `__row` (the row's place in its file:
     the order in which duplicates are judged, as ingest takes files in the order given)."""
     try:
-        df = spark.read.parquet(source) if _is_path(source) else spark.table(source)
+        df = (
+            spark.read.option("mergeSchema", "true").parquet(source)
+            if _is_path(source)
+            else spark.table(source)
+        )
         meta = df.select(
             "*", F.col("_metadata.file_path").alias("__file"), F.col("_metadata.row_index").alias("__row")
         )

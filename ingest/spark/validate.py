@@ -69,6 +69,17 @@ def _v(name: str) -> str:
     return f"v__{name}"
 
 
+def _d(name: str) -> str:
+    return f"d__{name}"
+
+
+def _t(name: str) -> str:
+    return f"t__{name}"
+
+
+NUMERIC = ("count", "amount", "rating")
+
+
 @cache
 def _overlaps(tz: str) -> tuple[int, ...]:
     """How far the clocks go back in `tz` (seconds), at any transition from 1970 to 2100."""
@@ -195,13 +206,13 @@ class _Builder:
     def checked(self, col: Declared) -> tuple[Column, Column | None]:
         """(value, error or None), as ingest/validate.py `checked`."""
         n = F.col(_n(col.name))
-        d = parse_number(n)
+        d = F.col(_d(col.name)) if col.type in NUMERIC else F.lit(None).cast("double")
         bad: Column | None = None
         message = ""
         if col.type == "text":
             value = n
         elif col.type == "timestamp":
-            value = self.timestamp(col)
+            value = F.col(_t(col.name))
             bad, message = value.isNull(), PROBLEMS["timestamp"]
         elif col.type == "enum":
             value = F.lower(n)
@@ -273,6 +284,11 @@ def validate(df: DataFrame, kind: Kind, ctx: Context) -> Validated:
     raw = F.to_json(F.struct(*[F.col(f"`{lowered[k]}`").cast("string").alias(k) for k in sorted(lowered)]))
     out = df.select("__file", "__row", raw.alias("__raw"), *[F.col(f"`{a}`") for a in names.values()])
     out = out.select("*", *[b.normalized(c).alias(_n(c.name)) for c in kind.columns])
+    # the parsed numbers and instants in a step of their own: each is read by several expressions, and
+    # Spark keeps a step of non-trivial expressions apart instead of repeating them in generated code
+    parsed = [parse_number(F.col(_n(c.name))).alias(_d(c.name)) for c in kind.columns if c.type in NUMERIC]
+    parsed += [b.timestamp(c).alias(_t(c.name)) for c in kind.columns if c.type == "timestamp"]
+    out = out.select("*", *parsed)
     values, errors, kinds = [], [], []
     for col in kind.columns:
         value, error = b.checked(col)
