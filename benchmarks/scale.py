@@ -180,25 +180,19 @@ def extra_week(work: Path, tag: str) -> Path:
 
 
 def build(work: Path, files: list[Path], db: Path) -> None:
-    done = work / "built.json"
-    if db.exists() and done.exists() and json.loads(done.read_text())["files"] == len(files):
+    """`postlaunch ingest usage` of every file not loaded yet (so an interrupted build resumes)."""
+    loaded: set[str] = set()
+    if db.exists():
+        with duckdb.connect(str(db), read_only=True) as conn:
+            loaded = {f for (f,) in conn.execute("SELECT file FROM ingest_runs WHERE status = 'loaded'").fetchall()}
+    todo = [p for p in files if str(p) not in loaded]
+    if not todo:
         return
-    for path in (db, Path(str(db) + ".wal")):
-        path.unlink(missing_ok=True)
-    print(
-        f"building the database with `postlaunch ingest usage` of {len(files)} files ({load()})", flush=True
-    )
-    started = time.perf_counter()
-    for path in files:
-        seconds, rss, out = measure(
-            postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT
-        )
-        loaded = json.loads(out.splitlines()[0])["loaded"]
-        print(
-            f"  {path.name}: {loaded:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}",
-            flush=True,
-        )
-    done.write_text(json.dumps({"files": len(files), "seconds": time.perf_counter() - started}))
+    print(f"building the database with `postlaunch ingest usage` of {len(todo)} files ({load()})", flush=True)
+    for path in todo:
+        seconds, rss, out = measure(postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT)
+        loaded_rows = json.loads(out.splitlines()[0])["loaded"]
+        print(f"  {path.name}: {loaded_rows:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}", flush=True)
 
 
 def bench_check(work: Path, db: Path, rows: list[tuple[str, str, str, str]]) -> int:
