@@ -28,7 +28,9 @@ def login_config() -> LoginConfig | None:
         auth = st.secrets.get("auth")
     except (StreamlitSecretNotFoundError, FileNotFoundError):
         return None
-    plain: Mapping[str, Any] | None = auth.to_dict() if auth is not None and hasattr(auth, "to_dict") else auth
+    plain: Mapping[str, Any] | None = (
+        auth.to_dict() if auth is not None and hasattr(auth, "to_dict") else auth
+    )
     return parse_auth(plain, "the dashboard's secrets ([auth])")
 
 
@@ -132,6 +134,8 @@ def gate() -> Identity:
     if not identity.has_any_role():
         _no_role(identity)
         st.stop()
-    audit.login_once(ctx.settings, identity, "local user (no sign-in)" if login is None else "signed in")
+    audit.login_once(
+        ctx.settings, identity, "signed in" if identity.source == "oidc" else "local user (no sign-in)"
+    )
     _sidebar(identity)
     return identity

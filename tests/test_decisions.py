@@ -17,10 +17,10 @@ import pytest
 from review_factory import make_review
 
 from actions.decide import record_decision
-from postlaunch.access import cli_user
 from metrics import evidence
 from metrics.model import Review
 from postlaunch import decisions
+from postlaunch.access import cli_user
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
 from postlaunch.decisions import default_next_review, parse_week, verify_chain
