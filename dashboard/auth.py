@@ -85,7 +85,7 @@ def _sign_in_screen(login: LoginConfig) -> None:
 def _no_role(identity: Identity) -> None:
     st.title("postlaunch")
     st.error(
-        f"You are signed in as **{identity.label}**, but you have no role here. Ask governance to add your "
+        f"You are signed in as **{identity.shown}**, but you have no role here. Ask governance to add your "
         "e-mail to `[access]` (viewers, operators, governance) or to a deployment's `owners` in the "
         "registry, or to grant a role through the identity provider's roles claim."
     )

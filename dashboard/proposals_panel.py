@@ -28,7 +28,7 @@ def _actions(proposal: Proposal, identity: Identity | None) -> None:
             record = writes.countersign(proposal.id)
             st.session_state["_decision_done"] = (
                 f"Recorded decision #{record.seq}: **{record.decision}** for {record.deployment} {record.week}, "
-                f"decided by {proposal.proposer} and countersigned by {identity.label}. "
+                f"decided by {proposal.proposer} and countersigned by {identity.shown}. "
                 f"Hash `{record.hash[:12]}…` (see Evidence)."
             )
             data.clear()

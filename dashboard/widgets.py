@@ -32,7 +32,7 @@ def decision_form(review: Review) -> None:
     st.subheader("Decision")
     proposals_panel.show(review, identity)
     if identity is None or not access.may(identity, "decide", deployment):
-        who = f"{identity.label} ({identity.role_summary()})" if identity else "nobody signed in"
+        who = f"{identity.shown} ({identity.role_summary()})" if identity else "nobody signed in"
         st.caption(
             f"Decisions on {deployment} are recorded by its owners ({info.owner}) or governance; "
             f"you are {who}."
@@ -63,7 +63,7 @@ def decision_form(review: Review) -> None:
             key=f"rationale-{deployment}-{week}",
         )
         c1, c2 = st.columns(2)
-        c1.markdown(f"**Decided by**  \n{identity.label}")
+        c1.markdown(f"**Decided by**  \n{identity.shown}")
         attendees = c2.text_input(
             "Attendees", placeholder="comma-separated names", key=f"attendees-{deployment}-{week}"
         )
@@ -107,7 +107,7 @@ def decision_form(review: Review) -> None:
     if isinstance(outcome, DecisionRecord):
         st.session_state["_decision_done"] = (
             f"Recorded decision #{outcome.seq}: **{outcome.decision}** for {deployment} {week} by "
-            f"{identity.label}; next review {outcome.next_review}. Hash `{outcome.hash[:12]}…` (see Evidence)."
+            f"{identity.shown}; next review {outcome.next_review}. Hash `{outcome.hash[:12]}…` (see Evidence)."
         )
     else:
         st.session_state["_decision_done"] = (

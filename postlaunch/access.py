@@ -77,6 +77,13 @@ class Identity:
         return f"{self.name} (OS user {self.os_user})" if self.os_user else self.name
 
     @property
+    def shown(self) -> str:
+        """`Name (e-mail)`: the label as a page shows it (Markdown would take `<e-mail>` for a link)."""
+        if self.email and self.name and self.name != self.email:
+            return f"{self.name} ({self.email})"
+        return self.label
+
+    @property
     def person(self) -> str:
         """What tells two people apart: the e-mail when there is one, else the name (case-insensitive)."""
         return (self.email or self.name).strip().lower()

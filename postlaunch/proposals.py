@@ -85,9 +85,9 @@ class Proposal:
 
     @property
     def proposer(self) -> str:
-        """`Name <e-mail>` or `Name (OS user x)`: as the proposer appears on the page."""
+        """`Name (e-mail)` or `Name (OS user x)`: as the proposer appears on a page or in a message."""
         if self.decided_by_email:
-            return f"{self.decided_by} <{self.decided_by_email}>"
+            return f"{self.decided_by} ({self.decided_by_email})"
         return (
             f"{self.decided_by} (OS user {self.decided_os_user})" if self.decided_os_user else self.decided_by
         )

@@ -224,7 +224,7 @@ def test_decisions_carry_the_signed_in_identity_and_a_second_signature(
     week = latest_week(org)
     as_identity(monkeypatch, person(org, "ana@example.org"))
     at = open_page("views/weekly_review.py", deployment=DRIFTING, week=week)
-    assert "**Decided by**  \nAna <ana@example.org>" in text_of(at)
+    assert "**Decided by**  \nAna (ana@example.org)" in text_of(at)
     assert not [t for t in at.text_input if t.label == "Decided by"]  # never typed
     at.segmented_control(key=f"decision-{DRIFTING}-{week}").set_value("expand")
     at.text_area(key=f"rationale-{DRIFTING}-{week}").input("Scope is back inside; expand to L2.")
@@ -238,7 +238,7 @@ def test_decisions_carry_the_signed_in_identity_and_a_second_signature(
     (sign,) = [b for b in at.button if b.label == "Countersign and record"]
     at = sign.click().run()
     assert any(
-        "decided by Ana <ana@example.org> and countersigned by Gov <gov@example.org>" in s.value
+        "decided by Ana (ana@example.org) and countersigned by Gov (gov@example.org)" in s.value
         for s in at.success
     )
     with pdb.connect(org.db, read_only=True) as conn:
@@ -310,7 +310,7 @@ def test_a_signed_in_person_without_a_role_is_turned_away(org: SampleDb) -> None
     at = signed_in_app(
         {"is_logged_in": True, "email": "guest@elsewhere.org", "name": "Gus", "exp": int(time.time()) + 60}
     )
-    assert "You are signed in as **Gus <guest@elsewhere.org>**, but you have no role here" in text_of(at)
+    assert "You are signed in as **Gus (guest@elsewhere.org)**, but you have no role here" in text_of(at)
     assert [b.label for b in at.button] == ["Sign out"] and not at.dataframe
 
 

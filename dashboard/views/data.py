@@ -73,7 +73,7 @@ def _upload() -> None:
     st.subheader("Upload files")
     if not auth.may("upload"):
         identity = auth.current_identity()
-        who = f"{identity.label} ({identity.role_summary()})" if identity else "nobody signed in"
+        who = f"{identity.shown} ({identity.role_summary()})" if identity else "nobody signed in"
         st.caption(f"Loading data is for operators and governance; you are {who}.")
         return
     limit = state.context().settings.max_upload_mb
