@@ -27,6 +27,7 @@ _INTERVAL = 1.0
 _lock = threading.Lock()
 _pending: list[tuple[Settings, AccessEvent]] = []
 _thread: threading.Thread | None = None
+_signed_in: set[tuple[Path, str, object]] = set()  # (log, person, token issued at) already logged
 
 
 def record(settings: Settings, event: AccessEvent) -> None:
@@ -86,10 +87,17 @@ def event(
 
 
 def login_once(settings: Settings, identity: Identity, how: str) -> None:
-    """One `login` event per browser session and person."""
+    """One `login` event per sign-in: per ID token (its `iat`) of a person, not per browser tab or
+    reload; the local user once per server."""
     key = "_pl_logged_in_as"
-    if st.session_state.get(key) != identity.person:
-        st.session_state[key] = identity.person
+    if st.session_state.get(key) == identity.person:
+        return
+    st.session_state[key] = identity.person
+    sign_in = (accesslog.path_of(settings), identity.person, identity.issued_at)
+    with _lock:
+        first = sign_in not in _signed_in
+        _signed_in.add(sign_in)
+    if first:
         event(settings, identity, "login", None, how)
 
 

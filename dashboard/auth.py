@@ -45,6 +45,8 @@ def current_identity() -> Identity | None:
         return None
     claims = st.user.to_dict()
     email = claims.get("email") or claims.get("preferred_username") or claims.get("upn")
+    if claims.get("email_verified") is False:  # an address the provider did not verify grants no role
+        email = None
     return access.resolve(
         ctx.registry,
         name=str(claims.get("name") or email or claims.get("sub") or ""),
@@ -52,6 +54,7 @@ def current_identity() -> Identity | None:
         claim_roles=claims.get(ctx.settings.roles_claim),
         source="oidc",
         expires_at=access.expiry_from_claim(claims.get("exp")),
+        issued_at=access.expiry_from_claim(claims.get("iat")),
     )
 
 

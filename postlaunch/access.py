@@ -67,6 +67,7 @@ class Identity:
     source: Source = "oidc"
     os_user: str | None = None
     expires_at: datetime | None = None  # the ID token's `exp`, UTC
+    issued_at: datetime | None = None  # the ID token's `iat`: one sign-in, however many browser tabs
     all_deployments: bool = field(default=False, compare=False)  # owner of every deployment (local, CLI)
 
     @property
@@ -175,6 +176,7 @@ def resolve(
     claim_roles: object = None,
     source: Source = "oidc",
     expires_at: datetime | None = None,
+    issued_at: datetime | None = None,
 ) -> Identity:
     """The identity of a signed-in person: roles from `[access]`, ownership from each deployment's
     `owners`, and anything the IdP's roles claim grants (`viewer`, `operator`, `governance`,
@@ -202,6 +204,7 @@ def resolve(
         owns=frozenset(owns),
         source=source,
         expires_at=expires_at,
+        issued_at=issued_at,
     )
 
 
@@ -259,7 +262,8 @@ def review_recipients(registry: Registry, deployment: str) -> Recipients:
 
 
 def expiry_from_claim(exp: object) -> datetime | None:
-    """The ID token's `exp` (seconds since the epoch) as a UTC datetime; None when absent or malformed."""
+    """An ID token's time claim (`exp`, `iat`: seconds since the epoch) as a UTC datetime; None when
+    absent or malformed."""
     if isinstance(exp, bool) or not isinstance(exp, int | float | str):
         return None
     try:

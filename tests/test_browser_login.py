@@ -94,7 +94,9 @@ def signed_in_dashboard(sample: SampleDb, folder: Path, token_max_age: int) -> I
     sample.config.write_text(text + ACCESS)
     with oidc_provider(folder, token_max_age) as issuer:
         secrets = secrets_for(folder, issuer)
-        with dashboard_server(sample.db, sample.config, folder, args=["--secrets.files", str(secrets)]) as base:
+        with dashboard_server(
+            sample.db, sample.config, folder, args=["--secrets.files", str(secrets)]
+        ) as base:
             yield base
 
 
@@ -117,6 +119,7 @@ def open_review(p: Any, base: str, week: str) -> None:
     p.goto(f"{base}/review?deployment={DRIFTING}&week={week}")
     p.get_by_text("Recommendation:").first.wait_for(timeout=WAIT)
     p.get_by_role("heading", name="Decision").wait_for(timeout=WAIT)
+    p.get_by_text("Download review pack (HTML)").first.wait_for(timeout=WAIT)  # the page's last element
     no_error_on(p)
 
 
@@ -138,7 +141,6 @@ def test_sign_in_as_viewer_owner_and_governance(sample_copy: SampleDb, tmp_path:
         assert "Signed in as Vera Viewer (vera@example.org)" in body and "viewer · until" in body
         assert p.get_by_role("button", name="Record decision").count() == 0
         assert "are recorded by its owners (Head of Support Operations) or governance" in body
-        p.get_by_text("Download review pack (HTML)").first.wait_for(timeout=WAIT)  # reading includes the pack
         screenshot(p, "weekly_review_viewer")
         p.goto(f"{base}/data")
         p.get_by_text("Loading data is for operators and governance").wait_for(timeout=WAIT)
@@ -152,8 +154,12 @@ def test_sign_in_as_viewer_owner_and_governance(sample_copy: SampleDb, tmp_path:
         assert "Signed in as Ana Owner (ana@example.org)" in body and "owner of support-triage" in body
         assert "Decided by\nAna Owner (ana@example.org)" in body  # who is signed in, not a text box
         screenshot(p, "weekly_review_owner")
-        p.get_by_role("radio", name="expand").or_(p.get_by_role("button", name="expand", exact=True)).first.click()
-        p.get_by_label("Rationale").fill("Scope is back inside the approved use for four weeks; expand to L2.")
+        p.get_by_role("radio", name="expand").or_(
+            p.get_by_role("button", name="expand", exact=True)
+        ).first.click()
+        p.get_by_label("Rationale").fill(
+            "Scope is back inside the approved use for four weeks; expand to L2."
+        )
         p.get_by_role("button", name="Record decision").click()
         p.get_by_text("waits for a second signature as proposal #1").wait_for(timeout=WAIT)
         assert p.get_by_role("button", name="Countersign and record").count() == 0  # not her own
@@ -188,8 +194,12 @@ def test_an_expired_id_token_signs_the_person_out(sample_copy: SampleDb, tmp_pat
         signed_at = time.monotonic()
         p.get_by_role("heading", name="Portfolio").wait_for(timeout=WAIT)
         time.sleep(max(0.0, max_age + 2 - (time.monotonic() - signed_at)))
-        p.get_by_test_id("stSidebarNavItems").get_by_role("link", name="Weekly review").click()  # what they do next
-        p.get_by_role("button", name="End session").wait_for(timeout=WAIT)  # Streamlit's st.logout → the provider
+        p.get_by_test_id("stSidebarNavItems").get_by_role(
+            "link", name="Weekly review"
+        ).click()  # what they do next
+        p.get_by_role("button", name="End session").wait_for(
+            timeout=WAIT
+        )  # Streamlit's st.logout → the provider
         p.get_by_role("button", name="End session").click()
         p.get_by_role("button", name=SIGN_IN).wait_for(timeout=WAIT)
         assert "Signed in as" not in p.inner_text("body")

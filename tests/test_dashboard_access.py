@@ -295,6 +295,21 @@ def test_the_identity_comes_from_the_id_token(org: SampleDb) -> None:
     assert auth.login_config() is None  # outside the run, no secrets: the local user again
 
 
+def test_an_unverified_e_mail_grants_no_role(org: SampleDb) -> None:
+    """A provider that says it did not verify the address (self-registration) cannot make its user
+    governance by claiming governance's e-mail."""
+    at = signed_in_app(
+        {
+            "is_logged_in": True,
+            "email": "gov@example.org",
+            "email_verified": False,
+            "name": "Mallory",
+            "exp": int(time.time()) + 60,
+        }
+    )
+    assert "You are signed in as **Mallory**, but you have no role here" in text_of(at)
+
+
 def test_an_expired_id_token_signs_the_person_out(org: SampleDb) -> None:
     at = signed_in_app(
         {"is_logged_in": True, "email": "gov@example.org", "name": "Gov", "exp": int(time.time()) - 5}

@@ -39,7 +39,9 @@ def test_a_non_loopback_address_without_sign_in_is_refused(
 ) -> None:
     assert main(["dashboard", "--address", address]) == 2
     err = capsys.readouterr().err
-    assert err.startswith(f"postlaunch dashboard: --address {address or '(every interface)'} would serve the dashboard")
+    assert err.startswith(
+        f"postlaunch dashboard: --address {address or '(every interface)'} would serve the dashboard"
+    )
     assert "Configure sign-in first: an [auth] section in .streamlit/secrets.toml" in err
     assert "see docs/login.md; or serve this machine only with --address 127.0.0.1." in err
 
@@ -89,7 +91,9 @@ def test_the_setting_dashboard_secrets_names_another_file(folder: Path) -> None:
     assert cmd[cmd.index("--server.maxUploadSize") + 1] == "3"  # Streamlit takes whole megabytes
 
 
-def test_an_incomplete_auth_section_stops_the_command(folder: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_incomplete_auth_section_stops_the_command(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     secrets = folder / ".streamlit" / "secrets.toml"
     secrets.parent.mkdir()
     secrets.write_text(AUTH.replace('cookie_secret = "a-long-random-secret-for-the-tests"\n', ""))
