@@ -17,7 +17,7 @@ import duckdb
 
 from metrics.api import build_review
 from metrics.model import Review
-from postlaunch import accesslog, proposals
+from postlaunch import accesslog, proposals, rollup
 from postlaunch.access import Identity, authorize
 from postlaunch.config import Context
 from postlaunch.decisions import ACTIONS, DecisionRecord, append, default_next_review, to_utc, week_end
@@ -125,6 +125,7 @@ def prepare_decision(
     authorize(identity, "decide", deployment)  # before anything else: a refusal says nothing more
     check_inputs(ctx, deployment, week, decision, rationale, identity.name, next_review)
     if snapshot is None:
+        rollup.ensure_current(conn, ctx.settings.timezone)
         try:
             snapshot = build_review(conn, ctx, deployment, week)
         except PostlaunchError as exc:  # a week without data cannot be decided on

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "countersign": "list, countersign or withdraw decisions waiting for a second signature",
     "verify": "verify the hash chain of the decision log and say who signed its records",
     "prune": "delete old request text and access records (retention_days protects high tier)",
+    "rollup": "rebuild the weekly rollup every metric reads (after a timezone change)",
     "sample": "write a realistic sample organization (registry and data files)",
     "demo": "sample data into a fresh database, then the dashboard",
     "dashboard": "open the dashboard (Streamlit) on http://127.0.0.1:8501",
