@@ -15,6 +15,7 @@ from actions.decide import identity_fields, log_access
 from postlaunch import proposals
 from postlaunch.access import Identity, PermissionDenied, authorize, may
 from postlaunch.config import Context
+from postlaunch.db import transaction
 from postlaunch.decisions import DecisionRecord, append, to_utc
 from postlaunch.errors import UsageError
 from postlaunch.proposals import Proposal
@@ -106,13 +107,8 @@ def withdraw(
             f"{identity.label} may not withdraw decision proposal {proposal_id}: its proposer "
             f"({proposal.proposer}) or governance may"
         )
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         proposals.close(conn, proposal_id, "withdrawn", identity.label, to_utc(now or datetime.now(UTC)))
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     log_access(
         ctx,
         identity,

@@ -104,53 +104,6 @@ def countersign_reason(
     return None
 
 
-def prepare_decision(
-    conn: duckdb.DuckDBPyConnection,
-    ctx: Context,
-    *,
-    identity: Identity,
-    deployment: str,
-    week: str,
-    decision: str,
-    rationale: str,
-    attendees: Iterable[str] = (),
-    actions: str | None = None,
-    next_review: date | None = None,
-    snapshot: Review | None = None,
-    now: datetime | None = None,
-) -> dict[str, Any]:
-    """The record's fields, after the permission check and the input checks (see `record_decision`)."""
-    week = week.strip()
-    ctx.registry.get(deployment)
-    authorize(identity, "decide", deployment)  # before anything else: a refusal says nothing more
-    check_inputs(ctx, deployment, week, decision, rationale, identity.name, next_review)
-    if snapshot is None:
-        rollup.ensure_current(conn, ctx.settings.timezone)
-        try:
-            snapshot = build_review(conn, ctx, deployment, week)
-        except PostlaunchError as exc:  # a week without data cannot be decided on
-            raise UsageError(str(exc)) from None
-    elif snapshot.deployment != deployment or snapshot.week != week:
-        raise PostlaunchError(
-            f"the review snapshot is for {snapshot.deployment} {snapshot.week}, not for {deployment} {week}"
-        )
-    if next_review is None:
-        next_review = default_next_review(week, ctx.registry.get(deployment).review_day)
-    names = [a.strip() for a in attendees if a and a.strip()]
-    return {
-        "deployment": deployment,
-        "week": week,
-        "decision": decision,
-        "rationale": rationale.strip(),
-        **identity_fields(identity),
-        "attendees": json.dumps(names, ensure_ascii=False),
-        "actions": actions.strip() if actions and actions.strip() else None,
-        "next_review": next_review,
-        "decided_at": to_utc(now or datetime.now(UTC)),
-        "snapshot": snapshot.to_json(indent=None),
-    }
-
-
 def record_decision(
     conn: duckdb.DuckDBPyConnection,
     ctx: Context,
@@ -172,19 +125,17 @@ def record_decision(
     Refuses (PermissionDenied) an identity without owner rights on the deployment or the governance
     role; (UsageError) an unknown deployment, a malformed week or one without usage data, an unknown
     action, an empty rationale or decider, a next review not after the week's end; (CountersignRequired)
-    a decision that needs a second signature — `submit_decision` turns that into a proposal. `snapshot`
-    defaults to the review of the deployment-week as it stands; `next_review` to the deployment's review
-    day a week after the meeting. `conn` must be writable.
+    a decision that needs a second signature — `submit_decision` keeps that as a proposal instead.
+    `snapshot` defaults to the review of the deployment-week as it stands; `next_review` to the
+    deployment's review day a week after the meeting. `conn` must be writable.
     """
-    fields = prepare_decision(
+    outcome = submit_decision(
         conn, ctx, identity=identity, deployment=deployment, week=week, decision=decision,
         rationale=rationale, attendees=attendees, actions=actions, next_review=next_review,
-        snapshot=snapshot, now=now,
+        snapshot=snapshot, now=now, propose=False,
     )  # fmt: skip
-    reason = countersign_reason(conn, ctx, deployment, decision)
-    if reason is not None:
-        raise CountersignRequired(reason)
-    return _append(conn, ctx, identity, fields)
+    assert isinstance(outcome, DecisionRecord)
+    return outcome
 
 
 def submit_decision(
@@ -201,18 +152,46 @@ def submit_decision(
     next_review: date | None = None,
     snapshot: Review | None = None,
     now: datetime | None = None,
+    propose: bool = True,
 ) -> DecisionRecord | Proposal:
-    """Record the decision (as `record_decision`), or, when it needs a second signature, keep it as an
+    """Record the decision (see `record_decision`), or, when it needs a second signature, keep it as an
     open proposal that another person with governance or owner rights countersigns
-    (`actions.countersign.countersign`); returns the record or the proposal."""
-    fields = prepare_decision(
-        conn, ctx, identity=identity, deployment=deployment, week=week, decision=decision,
-        rationale=rationale, attendees=attendees, actions=actions, next_review=next_review,
-        snapshot=snapshot, now=now,
-    )  # fmt: skip
+    (`actions.countersign.countersign`); returns the record or the proposal. With `propose` false, a
+    decision that needs a second signature is refused (CountersignRequired) instead."""
+    week = week.strip()
+    ctx.registry.get(deployment)
+    authorize(identity, "decide", deployment)  # before anything else: a refusal says nothing more
+    check_inputs(ctx, deployment, week, decision, rationale, identity.name, next_review)
+    if snapshot is None:
+        rollup.ensure_current(conn, ctx.settings.timezone)
+        try:
+            snapshot = build_review(conn, ctx, deployment, week)
+        except PostlaunchError as exc:  # a week without data cannot be decided on
+            raise UsageError(str(exc)) from None
+    elif snapshot.deployment != deployment or snapshot.week != week:
+        raise PostlaunchError(
+            f"the review snapshot is for {snapshot.deployment} {snapshot.week}, not for {deployment} {week}"
+        )
+    if next_review is None:
+        next_review = default_next_review(week, ctx.registry.get(deployment).review_day)
+    names = [a.strip() for a in attendees if a and a.strip()]
+    fields: dict[str, Any] = {
+        "deployment": deployment,
+        "week": week,
+        "decision": decision,
+        "rationale": rationale.strip(),
+        **identity_fields(identity),
+        "attendees": json.dumps(names, ensure_ascii=False),
+        "actions": actions.strip() if actions and actions.strip() else None,
+        "next_review": next_review,
+        "decided_at": to_utc(now or datetime.now(UTC)),
+        "snapshot": snapshot.to_json(indent=None),
+    }
     reason = countersign_reason(conn, ctx, deployment, decision)
     if reason is None:
         return _append(conn, ctx, identity, fields)
+    if not propose:
+        raise CountersignRequired(reason)
     row = conn.execute("SELECT coalesce(max(seq), 0) FROM decisions").fetchone()
     proposal = proposals.create(conn, fields, reason, int(row[0]) if row else 0)
     log_access(

@@ -125,25 +125,15 @@ def prune(ctx: Context, before: date, *, dry_run: bool = False, today: date | No
     with db.connect(ctx.db, read_only=dry_run, timeout=timeout) as conn:
         result.texts, result.texts_kept = _count_texts(conn, cutoff, floors)
         if not dry_run:
-            conn.execute("BEGIN TRANSACTION")
-            try:
+            with db.transaction(conn):
                 result.texts = _delete_texts(conn, cutoff, floors)
-                conn.execute("COMMIT")
-            except Exception:
-                conn.execute("ROLLBACK")
-                raise
             conn.execute("CHECKPOINT")
     log_path = accesslog.path_of(ctx.settings)
     if log_path.exists():
         with accesslog.connect(ctx.settings) as conn:
             result.access, result.access_kept = accesslog.count_before(conn, cutoff, floors)
             if not dry_run:
-                conn.execute("BEGIN TRANSACTION")
-                try:
+                with db.transaction(conn):
                     result.access = accesslog.delete_before(conn, cutoff, floors)
-                    conn.execute("COMMIT")
-                except Exception:
-                    conn.execute("ROLLBACK")
-                    raise
                 conn.execute("CHECKPOINT")
     return result

@@ -75,17 +75,12 @@ def append(conn: duckdb.DuckDBPyConnection, events: Iterable[AccessEvent]) -> in
     rows = [astuple(e) for e in events]
     if not rows:
         return 0
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with db.transaction(conn):
         conn.executemany(
             "INSERT INTO access_log (ts, identity, email, via, action, deployment, detail) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             rows,
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     return len(rows)
 
 

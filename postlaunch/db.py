@@ -107,6 +107,18 @@ def connect(
         conn.close()
 
 
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise when it fails."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
 def quote_ident(name: str) -> str:
     """Quote an SQL identifier (the only way identifiers enter SQL text)."""
     return '"' + name.replace('"', '""') + '"'

@@ -15,31 +15,10 @@ from typing import Any
 
 import duckdb
 
+from postlaunch.db import transaction
 from postlaunch.errors import UsageError
 
-_COLUMNS: tuple[str, ...] = (
-    "id",
-    "deployment",
-    "week",
-    "decision",
-    "rationale",
-    "decided_by",
-    "decided_by_email",
-    "decided_via",
-    "decided_os_user",
-    "attendees",
-    "actions",
-    "next_review",
-    "decided_at",
-    "snapshot",
-    "reason",
-    "after_seq",
-    "status",
-    "closed_by",
-    "closed_at",
-    "seq",
-)
-# The proposal's fields that become the decision record's own.
+# The proposal's fields that become the decision record's own, in the table's order.
 RECORD_KEYS: tuple[str, ...] = (
     "deployment",
     "week",
@@ -54,6 +33,16 @@ RECORD_KEYS: tuple[str, ...] = (
     "next_review",
     "decided_at",
     "snapshot",
+)
+_COLUMNS: tuple[str, ...] = (
+    "id",
+    *RECORD_KEYS,
+    "reason",
+    "after_seq",
+    "status",
+    "closed_by",
+    "closed_at",
+    "seq",
 )
 _SELECT = f"SELECT {', '.join(_COLUMNS)} FROM decision_proposals"
 
@@ -104,8 +93,7 @@ def create(
     conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any], reason: str, after_seq: int
 ) -> Proposal:
     """Store a proposal (`fields`: every RECORD_KEYS key) as `open`; returns it with its id."""
-    conn.execute("BEGIN TRANSACTION")
-    try:
+    with transaction(conn):
         row = conn.execute("SELECT coalesce(max(id), 0) + 1 FROM decision_proposals").fetchone()
         values: dict[str, Any] = {key: fields.get(key) for key in RECORD_KEYS}
         values.update(
@@ -121,10 +109,6 @@ def create(
             f"INSERT INTO decision_proposals ({', '.join(_COLUMNS)}) VALUES ({', '.join('$' + c for c in _COLUMNS)})",
             values,
         )
-        conn.execute("COMMIT")
-    except Exception:
-        conn.execute("ROLLBACK")
-        raise
     return Proposal(**values)
 
 

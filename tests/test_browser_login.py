@@ -10,17 +10,24 @@ and as viewer go to tests/screenshots/ (git-ignored; docs/screenshots/ keeps rev
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from browser_env import chromium_page, dashboard_server, free_port, no_error_on, require_chromium, screenshot
+from browser_env import (
+    chromium_page,
+    dashboard_server,
+    free_port,
+    no_error_on,
+    require_chromium,
+    screenshot,
+    served,
+    wait_healthy,
+)
 from dashboard_db import SampleDb, sample_copy, sample_db  # noqa: F401
 
 from metrics import api
@@ -48,27 +55,12 @@ def oidc_provider(folder: Path, token_max_age: int) -> Iterator[str]:
     args += ["--token-max-age", str(token_max_age)]
     for user in USERS:
         args += ["--user-claims", json.dumps(user)]
-    log_path = folder / f"oidc-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(args, stdout=log, stderr=log, cwd=folder)
+    with served(args, folder, f"oidc-{port}") as process:
         issuer = f"http://127.0.0.1:{port}"
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    with urllib.request.urlopen(f"{issuer}/.well-known/openid-configuration", timeout=2):
-                        break
-                except OSError:
-                    if process.poll() is not None or time.monotonic() > deadline:
-                        raise RuntimeError(log_path.read_text()[-2000:]) from None
-                    time.sleep(0.2)
-            yield issuer
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        wait_healthy(
+            issuer, process, folder / f"oidc-{port}.log", timeout=30, path="/.well-known/openid-configuration"
+        )
+        yield issuer
 
 
 def secrets_for(folder: Path, issuer: str) -> Path:
