@@ -1,11 +1,14 @@
-"""Record the owner's decision for one deployment-week: validate it, take the review as it stands (the
-snapshot), note the registry it was taken under, and append the record to the hash-chained log
-(`postlaunch.decisions`). `postlaunch decide` and the dashboard's form both call `record_decision`.
+"""Record the owner's decision for one deployment-week: check that the person acting may decide it
+(`postlaunch.access.authorize`), validate it, take the review as it stands (the snapshot), note the
+registry it was taken under, and append the record, with who decided, to the hash-chained log
+(`postlaunch.decisions`). `postlaunch decide` and the dashboard's form both call `submit_decision`; a
+decision that needs a second signature becomes a proposal (`actions.countersign`).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Any
@@ -14,11 +17,22 @@ import duckdb
 
 from metrics.api import build_review
 from metrics.model import Review
-from postlaunch import rollup
+from postlaunch import accesslog, proposals, rollup
+from postlaunch.access import Identity, authorize
 from postlaunch.config import Context
 from postlaunch.decisions import ACTIONS, DecisionRecord, append, default_next_review, to_utc, week_end
 from postlaunch.errors import PostlaunchError, UsageError
+from postlaunch.proposals import Proposal
 from postlaunch.registry_log import record_registry_change
+
+log = logging.getLogger("postlaunch.decide")
+# Operating mode of a deployment by its latest decision (DESIGN §14); a return from these needs a
+# second signature on a high-tier deployment.
+_HELD = {"pause": "paused", "stop": "stopped"}
+
+
+class CountersignRequired(UsageError):
+    """A decision that only a countersigned proposal may record (see `submit_decision`)."""
 
 
 def check_inputs(
@@ -30,7 +44,8 @@ def check_inputs(
     decided_by: str,
     next_review: date | None,
 ) -> None:
-    """Refuse (UsageError) what a meeting would regret, naming what was expected."""
+    """Refuse (UsageError) what a meeting would regret, naming what was expected (who decided is the
+    identity acting: from the CLI, `--by`)."""
     ctx.registry.get(deployment)
     end = week_end(week)
     if decision not in ACTIONS:
@@ -45,30 +60,108 @@ def check_inputs(
         )
 
 
+def identity_fields(identity: Identity, prefix: str = "decided") -> dict[str, Any]:
+    """The record's who-fields for `identity`: name, e-mail, how they acted, and the CLI's OS user."""
+    name = "decided_by" if prefix == "decided" else "countersigned_by"
+    return {
+        name: identity.name.strip(),
+        f"{name}_email": identity.email,
+        f"{prefix}_via": identity.source,
+        f"{prefix}_os_user": identity.os_user if identity.source == "cli" else None,
+    }
+
+
+def current_mode(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str) -> str:
+    """`paused` or `stopped` when the deployment's latest decision (else its registry status) holds it
+    there; otherwise `running`."""
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            "SELECT decision FROM decisions WHERE deployment = ? ORDER BY seq DESC LIMIT 1", [deployment]
+        ).fetchone()
+    finally:
+        cur.close()
+    if row is not None:
+        return _HELD.get(str(row[0]), "running")
+    return "paused" if ctx.registry.get(deployment).status == "paused" else "running"
+
+
+def countersign_reason(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, decision: str
+) -> str | None:
+    """Why `decision` needs a second person's signature (DESIGN §17), or None: on a high-tier deployment,
+    an expand, or any decision that returns it from pause (or stop)."""
+    if ctx.registry.get(deployment).risk_tier != "high":
+        return None
+    if decision == "expand":
+        return f"{deployment} is high tier: an expand needs a second signature (governance or an owner)"
+    mode = current_mode(conn, ctx, deployment)
+    if mode != "running" and decision not in _HELD:
+        return (
+            f"{deployment} is high tier and {mode}: returning it to service ({decision}) needs a second "
+            "signature (governance or an owner)"
+        )
+    return None
+
+
 def record_decision(
     conn: duckdb.DuckDBPyConnection,
     ctx: Context,
     *,
+    identity: Identity,
     deployment: str,
     week: str,
     decision: str,
     rationale: str,
-    decided_by: str,
     attendees: Iterable[str] = (),
     actions: str | None = None,
     next_review: date | None = None,
     snapshot: Review | None = None,
     now: datetime | None = None,
 ) -> DecisionRecord:
-    """Validate a decision and append it to the log with the review snapshot; returns the stored record.
+    """Validate a decision and append it to the log with the review snapshot and who decided; returns
+    the stored record.
 
-    Refuses (UsageError) an unknown deployment, a malformed week or one without usage data, an unknown
-    action, an empty rationale or decider, a next review not after the week's end. `snapshot` defaults
-    to the review of the deployment-week as it stands; `next_review` to the deployment's review day a
-    week after the meeting. `conn` must be writable.
+    Refuses (PermissionDenied) an identity without owner rights on the deployment or the governance
+    role; (UsageError) an unknown deployment, a malformed week or one without usage data, an unknown
+    action, an empty rationale or decider, a next review not after the week's end; (CountersignRequired)
+    a decision that needs a second signature — `submit_decision` keeps that as a proposal instead.
+    `snapshot` defaults to the review of the deployment-week as it stands; `next_review` to the
+    deployment's review day a week after the meeting. `conn` must be writable.
     """
+    outcome = submit_decision(
+        conn, ctx, identity=identity, deployment=deployment, week=week, decision=decision,
+        rationale=rationale, attendees=attendees, actions=actions, next_review=next_review,
+        snapshot=snapshot, now=now, propose=False,
+    )  # fmt: skip
+    assert isinstance(outcome, DecisionRecord)
+    return outcome
+
+
+def submit_decision(
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    *,
+    identity: Identity,
+    deployment: str,
+    week: str,
+    decision: str,
+    rationale: str,
+    attendees: Iterable[str] = (),
+    actions: str | None = None,
+    next_review: date | None = None,
+    snapshot: Review | None = None,
+    now: datetime | None = None,
+    propose: bool = True,
+) -> DecisionRecord | Proposal:
+    """Record the decision (see `record_decision`), or, when it needs a second signature, keep it as an
+    open proposal that another person with governance or owner rights countersigns
+    (`actions.countersign.countersign`); returns the record or the proposal. With `propose` false, a
+    decision that needs a second signature is refused (CountersignRequired) instead."""
     week = week.strip()
-    check_inputs(ctx, deployment, week, decision, rationale, decided_by, next_review)
+    ctx.registry.get(deployment)
+    authorize(identity, "decide", deployment)  # before anything else: a refusal says nothing more
+    check_inputs(ctx, deployment, week, decision, rationale, identity.name, next_review)
     if snapshot is None:
         rollup.ensure_current(conn, ctx.settings.timezone)
         try:
@@ -87,13 +180,45 @@ def record_decision(
         "week": week,
         "decision": decision,
         "rationale": rationale.strip(),
-        "decided_by": decided_by.strip(),
+        **identity_fields(identity),
         "attendees": json.dumps(names, ensure_ascii=False),
         "actions": actions.strip() if actions and actions.strip() else None,
         "next_review": next_review,
         "decided_at": to_utc(now or datetime.now(UTC)),
         "snapshot": snapshot.to_json(indent=None),
     }
+    reason = countersign_reason(conn, ctx, deployment, decision)
+    if reason is None:
+        return _append(conn, ctx, identity, fields)
+    if not propose:
+        raise CountersignRequired(reason)
+    row = conn.execute("SELECT coalesce(max(seq), 0) FROM decisions").fetchone()
+    proposal = proposals.create(conn, fields, reason, int(row[0]) if row else 0)
+    log_access(
+        ctx, identity, deployment, f"proposed {decision} for {week} (proposal {proposal.id}): {reason}"
+    )
+    return proposal
+
+
+def _append(
+    conn: duckdb.DuckDBPyConnection, ctx: Context, identity: Identity, fields: dict[str, Any]
+) -> DecisionRecord:
     # the registry the decision was taken under is on record too (a policy change record when it changed)
     record_registry_change(conn, ctx.registry)
-    return append(conn, fields)
+    record = append(conn, fields)
+    log_access(ctx, identity, record.deployment, f"{record.decision} for {record.week} (record {record.seq})")
+    return record
+
+
+def log_access(ctx: Context, identity: Identity, deployment: str, detail: str) -> None:
+    """The access record of a decision. The decision itself is already in the chained log; a busy access
+    log is reported, not turned into a failed decision."""
+    try:
+        accesslog.record(ctx.settings, [accesslog.event(identity, "decide", deployment, detail)])
+    except PostlaunchError as exc:
+        log.warning(
+            "the access log did not take the record of %s's decision on %s: %s",
+            identity.label,
+            deployment,
+            exc,
+        )

@@ -36,6 +36,7 @@ import json, sys, time
 from pathlib import Path
 from actions.decide import record_decision
 from metrics.api import build_review
+from postlaunch.access import cli_user
 from postlaunch.config import load_context
 from postlaunch.db import connect
 config, db, stop, out = sys.argv[1:5]
@@ -47,8 +48,8 @@ while not Path(stop).exists():
     with connect(db, read_only=not decide, timeout=120) as conn:
         waited = time.monotonic() - start
         if decide:
-            record_decision(conn, ctx, deployment="support-triage", week="2026-W36", decision="continue",
-                            rationale="benchmark probe", decided_by="probe")
+            record_decision(conn, ctx, identity=cli_user("probe"), deployment="support-triage", week="2026-W36",
+                            decision="continue", rationale="benchmark probe")
             next_decide = time.monotonic() + 1.0
         else:
             build_review(conn, ctx, "support-triage", "2026-W36")

@@ -184,15 +184,22 @@ def build(work: Path, files: list[Path], db: Path) -> None:
     loaded: set[str] = set()
     if db.exists():
         with duckdb.connect(str(db), read_only=True) as conn:
-            loaded = {f for (f,) in conn.execute("SELECT file FROM ingest_runs WHERE status = 'loaded'").fetchall()}
+            loaded = {
+                f for (f,) in conn.execute("SELECT file FROM ingest_runs WHERE status = 'loaded'").fetchall()
+            }
     todo = [p for p in files if str(p) not in loaded]
     if not todo:
         return
     print(f"building the database with `postlaunch ingest usage` of {len(todo)} files ({load()})", flush=True)
     for path in todo:
-        seconds, rss, out = measure(postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT)
+        seconds, rss, out = measure(
+            postlaunch(work, db, "ingest", "usage", str(path), "--json"), _env(), ROOT
+        )
         loaded_rows = json.loads(out.splitlines()[0])["loaded"]
-        print(f"  {path.name}: {loaded_rows:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}", flush=True)
+        print(
+            f"  {path.name}: {loaded_rows:,} loaded in {seconds:.0f} s, peak RSS {rss / 2**30:.2f} GiB; {load()}",
+            flush=True,
+        )
 
 
 def bench_check(work: Path, db: Path, rows: list[tuple[str, str, str, str]]) -> int:

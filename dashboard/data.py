@@ -13,10 +13,12 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
+from dashboard import audit, state
 from metrics import api, evidence, pages
 from metrics.model import PortfolioRow, Review
+from postlaunch import accesslog, proposals
 from postlaunch.config import Context
+from postlaunch.proposals import Proposal
 from report.pack import build_pack as pack_html
 
 _cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
@@ -187,12 +189,51 @@ def build_pack(ctx: Context, deployment: str, week: str) -> str:
         return pack_html(conn, ctx, api.build_review(conn, ctx, deployment, week))
 
 
-def pack_maker(deployment: str, week: str) -> Callable[[], str]:
+def pack_maker(deployment: str, week: str, on_made: Callable[[], None] | None = None) -> Callable[[], str]:
     """A zero-argument callable for st.download_button: it runs when clicked, on its own thread, so
-    it opens its own connection and touches no Streamlit state."""
+    it opens its own connection and touches no Streamlit state; `on_made` runs once the pack is built
+    (the export's access record)."""
     context = state.context()
 
     def make() -> str:
-        return build_pack(context, deployment, week)
+        pack = build_pack(context, deployment, week)
+        if on_made is not None:
+            on_made()
+        return pack
 
     return make
+
+
+# --- decisions waiting for a second signature ------------------------------------------------------
+
+
+@_cached
+def _open_proposals(key: state.DbKey, deployment: str | None) -> list[Proposal]:
+    return _run(key, lambda conn, ctx: proposals.listed(conn, deployment))  # type: ignore[no-any-return]
+
+
+def open_proposals(deployment: str | None = None) -> list[Proposal]:
+    """Decisions proposed and not yet countersigned (or withdrawn), oldest first."""
+    return list(_open_proposals(_key(), deployment))
+
+
+# --- the access log (its own file; not cached: it grows by the second) ------------------------------
+
+
+def access_records(
+    start: datetime | None,
+    end: datetime | None,
+    person: str | None,
+    action: str | None,
+    deployments: list[str] | None,
+) -> pd.DataFrame:
+    """The access log, newest first, filtered (see `metrics.evidence.access_records`); empty before
+    anything was logged."""
+    settings = ctx().settings
+    audit.flush(timeout=2.0)  # what this session just did shows too
+    if not accesslog.path_of(settings).exists():
+        return pd.DataFrame(columns=["ts", "identity", "email", "via", "action", "deployment", "detail"])
+    with accesslog.connect(settings, timeout=state.PAGE_LOCK_TIMEOUT) as conn:
+        return evidence.access_records(
+            conn, start=start, end=end, person=person, action=action, deployments=deployments
+        )

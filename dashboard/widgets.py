@@ -1,5 +1,7 @@
-"""Interactive pieces shared by pages: the decision form, the review-pack download, the week-range
-picker of the trend pages and the note where a view needs events that live elsewhere. Writes go through `dashboard.actions` (the commands' code paths)."""
+"""Interactive pieces shared by pages: the decision form (offered only to who may decide, recorded as
+the signed-in identity), the review-pack download, the week-range picker of the trend pages and the note
+where a view needs events that live elsewhere. Writes go through `dashboard.writes` (the commands' code
+paths)."""
 
 from __future__ import annotations
 
@@ -7,11 +9,12 @@ from datetime import date
 
 import streamlit as st
 
-from dashboard import data, state, writes
+from dashboard import audit, auth, data, proposals_panel, state, writes
 from metrics.model import Review
+from postlaunch import access
 from postlaunch.catalog import ACTIONS
 from postlaunch.config import Context
-from postlaunch.decisions import default_next_review
+from postlaunch.decisions import DecisionRecord, default_next_review
 from postlaunch.errors import PostlaunchError
 
 
@@ -21,11 +24,21 @@ def next_review_default(ctx: Context, review: Review) -> date:
 
 
 def decision_form(review: Review) -> None:
-    """Record the owner's decision for the review's deployment and week (the `postlaunch decide` path)."""
+    """Record the owner's decision for the review's deployment and week (the `postlaunch decide` path),
+    as the signed-in identity. Absent for whoever may not decide on this deployment."""
     deployment, week = review.deployment, review.week
     info = review.deployment_info
     recommended = review.action or "continue"
+    identity = auth.current_identity()
     st.subheader("Decision")
+    proposals_panel.show(review, identity)
+    if identity is None or not access.may(identity, "decide", deployment):
+        who = f"{identity.shown} ({identity.role_summary()})" if identity else "nobody signed in"
+        st.caption(
+            f"Decisions on {deployment} are recorded by its owners ({info.owner}) or governance; "
+            f"you are {who}."
+        )
+        return
     st.caption(
         f"Recorded in the append-only, hash-chained decision log with this week's review as it stands. "
         f"The recommendation is **{recommended}**; the owner decides."
@@ -33,6 +46,11 @@ def decision_form(review: Review) -> None:
     done = st.session_state.pop("_decision_done", None)
     if done:
         st.success(done)
+    if info.risk_tier == "high":
+        st.caption(
+            "High tier: an **expand**, or a return from pause, is recorded once a second person with "
+            "governance or owner rights countersigns it."
+        )
     with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
         decision = st.segmented_control(
             "Decision",
@@ -46,7 +64,7 @@ def decision_form(review: Review) -> None:
             key=f"rationale-{deployment}-{week}",
         )
         c1, c2 = st.columns(2)
-        decided_by = c1.text_input("Decided by", value=info.owner, key=f"by-{deployment}-{week}")
+        c1.markdown(f"**Decided by**  \n{identity.shown}")
         attendees = c2.text_input(
             "Attendees", placeholder="comma-separated names", key=f"attendees-{deployment}-{week}"
         )
@@ -72,12 +90,11 @@ def decision_form(review: Review) -> None:
         )
         return
     try:
-        record = writes.record_decision(
+        outcome = writes.submit_decision(
             deployment,
             week,
             str(decision),
             rationale,
-            decided_by,
             [a.strip() for a in (attendees or "").split(",") if a.strip()],
             todo or None,
             next_review if isinstance(next_review, date) else None,
@@ -88,20 +105,34 @@ def decision_form(review: Review) -> None:
     data.clear()
     for field in ("rationale", "attendees", "actions"):  # a second click must not record it twice
         st.session_state.pop(f"{field}-{deployment}-{week}", None)
-    st.session_state["_decision_done"] = (
-        f"Recorded decision #{record.seq}: **{record.decision}** for {deployment} {week} by {record.decided_by}; "
-        f"next review {record.next_review}. Hash `{record.hash[:12]}…` (see Evidence)."
-    )
+    if isinstance(outcome, DecisionRecord):
+        st.session_state["_decision_done"] = (
+            f"Recorded decision #{outcome.seq}: **{outcome.decision}** for {deployment} {week} by "
+            f"{identity.shown}; next review {outcome.next_review}. Hash `{outcome.hash[:12]}…` (see Evidence)."
+        )
+    else:
+        st.session_state["_decision_done"] = (
+            f"Not recorded yet: **{outcome.decision}** waits for a second signature as proposal "
+            f"#{outcome.id} — {outcome.reason}."
+        )
     st.rerun()
 
 
 def pack_download(review: Review) -> None:
     """The review pack: the same HTML as `postlaunch review --format html`, built when clicked."""
     deployment, week = review.deployment, review.week
+    identity = auth.current_identity()
+    if identity is None or not access.may(identity, "export", deployment):
+        return
+    settings = state.context().settings
+
+    def exported() -> None:  # runs on the download's own thread: the queue is thread-safe
+        audit.event(settings, identity, "export", deployment, f"review pack {week}")
+
     st.download_button(
         "Download review pack (HTML)",
         icon=":material/download:",
-        data=data.pack_maker(deployment, week),
+        data=data.pack_maker(deployment, week, on_made=exported),
         file_name=f"review-{deployment}-{week}.html",
         mime="text/html",
         on_click="ignore",

@@ -1,26 +1,37 @@
 """The dashboard's writes, through the same code paths as the commands: recording a decision
-(`actions.decide.record_decision`, as `postlaunch decide`) and loading uploaded files
-(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each opens its own short-lived connection.
+(`actions.decide.submit_decision`, as `postlaunch decide`), countersigning or withdrawing one
+(`actions.countersign`, as `postlaunch countersign`) and loading uploaded files
+(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each asks `auth.current_identity()` who
+is acting — never a typed name — and refuses at the server what that identity may not do, whatever the
+page offered. Each opens its own short-lived connection.
 """
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict, is_dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from actions import countersign as cs
 from actions import decide
-from dashboard import state
+from dashboard import audit, auth, state
 from ingest.adapters import ADAPTERS
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
 from ingest.pipeline import ingest_and_place
 from metrics.model import Review
+from postlaunch import access, uploads
 from postlaunch import db as pdb
+from postlaunch.access import Identity
 from postlaunch.decisions import DecisionRecord
 from postlaunch.errors import UsageError
+from postlaunch.proposals import Proposal
+
+# Who may press which button on a proposal (the same rules the actions enforce).
+may_countersign = cs.may_countersign
+may_withdraw = cs.may_withdraw
+same_person = cs.same_person
 
 ADAPTER_HELP = {
     "otel": "OpenTelemetry GenAI spans (OTLP/JSON) → usage and feedback",
@@ -74,47 +85,81 @@ def _plain(result: Any) -> dict[str, Any]:
     }
 
 
+def _acting(action: str, deployment: str | None = None) -> Identity:
+    """The signed-in identity, if it may do `action` (PermissionDenied otherwise)."""
+    return access.authorize(auth.current_identity(), action, deployment)
+
+
 def ingest_upload(
     kind: str, name: str, content: bytes, mapping: Mapping | None = None, strict: bool = False
 ) -> list[dict[str, Any]]:
-    """Write an uploaded file under its own name into a temporary folder and ingest it (then place its
-    unlabeled requests), as `postlaunch ingest` does."""
+    """Ingest an uploaded file (then place its unlabeled requests), as `postlaunch ingest` does, as the
+    signed-in uploader. Refuses an identity without the operator or governance role, a file over
+    `max_upload_mb`, and a name that would write outside the data folder (its path is stripped)."""
+    identity = _acting("upload")
     ctx = state.context()
-    safe = Path(name).name or "upload"
-    with tempfile.TemporaryDirectory(prefix="postlaunch-upload-") as folder:
-        path = Path(folder) / safe
-        path.write_bytes(content)
-        outcome = ingest_and_place(ctx, kind, [path], mapping=mapping, strict=strict)
-    return [_plain(r) for r in outcome.files]
+    with uploads.staged(ctx.settings, name, content) as path:
+        outcome = ingest_and_place(
+            replace(ctx, actor=identity.label), kind, [path], mapping=mapping, strict=strict
+        )
+    rows = [_plain(r) for r in outcome.files]
+    for row in rows:
+        audit.event(
+            ctx.settings,
+            identity,
+            "upload",
+            None,
+            f"{row['file']} as {kind}: {row['status']}, rows={row['rows']} loaded={row['loaded']} "
+            f"duplicates={row['duplicates']} quarantined={row['quarantined']}",
+        )
+    audit.flush()
+    return rows
 
 
-def record_decision(
+def submit_decision(
     deployment: str,
     week: str,
     decision: str,
     rationale: str,
-    decided_by: str,
     attendees: list[str],
     actions: str | None,
     next_review: date | None,
     snapshot: Review | None = None,
-) -> DecisionRecord:
-    """Append a decision to the log (refuses an empty rationale etc. with a UsageError), as
-    `postlaunch decide` does, on its own short-lived writable connection."""
+) -> DecisionRecord | Proposal:
+    """Record a decision as the signed-in identity (or keep it as a proposal when it needs a second
+    signature), as `postlaunch decide` does, on its own short-lived writable connection. Refuses an
+    identity that may not decide on `deployment`, and an empty rationale, before anything is opened."""
+    identity = _acting("decide", deployment)
     ctx = state.context()
     if not rationale or not rationale.strip():
         raise UsageError("The rationale is empty: say why, in a sentence the next review can read.")
     with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        return decide.record_decision(
+        return decide.submit_decision(
             conn,
             ctx,
+            identity=identity,
             deployment=deployment,
             week=week,
             decision=decision,
             rationale=rationale,
-            decided_by=decided_by,
             attendees=attendees,
             actions=actions,
             next_review=next_review,
             snapshot=snapshot,
         )
+
+
+def countersign(proposal_id: int) -> DecisionRecord:
+    """Countersign a proposal as the signed-in identity; the decision is then recorded."""
+    identity = auth.current_identity()
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        return cs.countersign(conn, ctx, proposal_id, access.authorize(identity, "view"))
+
+
+def withdraw(proposal_id: int) -> Proposal:
+    """Withdraw a proposal as the signed-in identity (its proposer, or governance)."""
+    identity = auth.current_identity()
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        return cs.withdraw(conn, ctx, proposal_id, access.authorize(identity, "view"))

@@ -174,9 +174,8 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
                                 counts.quarantined, "loaded", None, extra_columns + extra,
                                 store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
-            record_run(
-                conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started
-            )
+            record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started,
+                       who=ctx.actor)  # fmt: skip
             return result
 
         if not append.chunked(target, kind, staged.counts.loaded):

@@ -1,5 +1,6 @@
 """Read-only evidence for the dashboard's Evidence and Data pages: the decision log with its chain
-status, a decision's snapshot, change records, ingest runs and quarantined rows. The record format
+status and signatures, a decision's snapshot, change records, ingest runs, quarantined rows and the
+access log. The record format
 and its verification live in `postlaunch.decisions`, so `verify` and the pages agree. It never writes.
 """
 
@@ -13,10 +14,18 @@ import duckdb
 import pandas as pd
 
 from metrics.queries import frame, run
-from postlaunch.decisions import RECORD_FIELDS, ChainStatus, stored_records, verify_chain, verify_records
+from postlaunch.decisions import (
+    RECORD_FIELDS,
+    ChainStatus,
+    signer,
+    stored_records,
+    verify_chain,
+    verify_records,
+)
 
 __all__ = [
     "ChainStatus",
+    "access_records",
     "change_records",
     "decision_log",
     "decision_snapshot",
@@ -44,12 +53,14 @@ def decision_log(conn: duckdb.DuckDBPyConnection, deployment: str | None = None)
         rows.append(
             {
                 **{k: rec[k] for k in RECORD_FIELDS if k != "snapshot"},
+                "decided_by": signer(rec),
+                "countersigned_by": signer(rec, "countersigned") if rec.get("countersigned_by") else None,
                 "attendees": attendees,
                 "hash": rec["hash"],
                 "chain": chain,
             }
         )
-    columns = [*(k for k in RECORD_FIELDS if k != "snapshot"), "hash", "chain"]
+    columns = [*(k for k in RECORD_FIELDS if k != "snapshot"), "countersigned_by", "hash", "chain"]
     return pd.DataFrame(rows, columns=columns).iloc[::-1].reset_index(drop=True)
 
 
@@ -84,3 +95,27 @@ def quarantined_rows(
 def quarantine_reasons(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """How many rows were quarantined for each reason (the `line N:` prefix removed), most first."""
     return frame(conn, "ev_quarantine_reasons", {})
+
+
+def access_records(
+    conn: duckdb.DuckDBPyConnection,
+    *,
+    start: datetime | None = None,
+    end: datetime | None = None,
+    person: str | None = None,
+    action: str | None = None,
+    deployments: list[str] | None = None,
+    limit: int = 2000,
+) -> pd.DataFrame:
+    """The access log on `conn` (a connection to the access log's own file), newest first: records in
+    [start, end) (UTC), of a person (part of the identity or e-mail), an action, and (when given) only
+    those deployments."""
+    params = {
+        "start": start,
+        "end": end,
+        "person": person.strip() if person and person.strip() else None,
+        "action": action,
+        "deployments": deployments,
+        "limit": limit,
+    }
+    return frame(conn, "ev_access_log", params)

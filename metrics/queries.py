@@ -48,6 +48,15 @@ class MixRow(NamedTuple):
     events: int
 
 
+class ModelTokens(NamedTuple):
+    """Tokens of one deployment-week's usage rows of one model that came without a cost."""
+
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    events: int
+
+
 @dataclass
 class UsageWeek:
     """One deployment-week of usage, aggregated; `mix` splits its events by use case."""
@@ -65,6 +74,7 @@ class UsageWeek:
     usage_cost: float = 0.0
     cost_rows: int = 0
     mix: list[MixRow] = field(default_factory=list)
+    uncosted: list[ModelTokens] = field(default_factory=list)
 
 
 @dataclass
@@ -103,6 +113,16 @@ class RawData:
     feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
     cost: dict[int, dict[str, float]] = field(default_factory=dict)
     incidents: dict[int, IncidentWeek] = field(default_factory=dict)
+    # kind of record (usage, feedback, cost, incidents) -> (first, last) local week index with one
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+
+    @property
+    def first_week(self) -> int | None:
+        return min((first for first, _ in self.spans.values()), default=None)
+
+    @property
+    def last_week(self) -> int | None:
+        return max((last for _, last in self.spans.values()), default=None)
 
 
 def load_raw(
@@ -148,14 +168,20 @@ def load_raw(
         week.mix.append(
             MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), int(row["events"]))
         )
+    for row in run(conn, "rollup_models", {"ids": ids}):
+        week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
+        week.uncosted.append(
+            ModelTokens(row["model"], int(row["input_tokens"]), int(row["output_tokens"]), int(row["events"]))
+        )
+    for dep, spans in load_spans(conn, settings, ids).items():
+        out[dep].spans = spans
     for row in run(conn, "rollup_feedback", {"ids": ids}):
         dep, week = row.pop("deployment"), row.pop("wk")
         out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):
         out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
     if until_latest:
-        latest = [w for raw in out.values() for w, u in raw.usage.items() if u.events > 0]
-        until = max(latest) if latest else None
+        until = latest_week_index(out)
     ranges = {dep: history_weeks(raw, until) for dep, raw in out.items()}
     all_weeks = sorted({w for r in ranges.values() for w in r})
     if all_weeks:
@@ -180,11 +206,42 @@ def load_raw(
     return out
 
 
+def load_spans(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, ids: list[str]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per deployment and kind of record, its first and last local week with a record (feed_spans.sql)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {d: {} for d in ids}
+    for row in run(conn, "feed_spans", {"ids": ids}):
+        if row["first_ts"] is not None:
+            span = (
+                wk.index_of_instant(row["first_ts"], settings.timezone),
+                wk.index_of_instant(row["last_ts"], settings.timezone),
+            )
+        else:
+            span = (int(row["first_wk"]), int(row["last_wk"]))
+        out[row["deployment"]][row["kind"]] = span
+    return out
+
+
+def current_week_index(spans: dict[str, dict[str, tuple[int, int]]]) -> int | None:
+    """The organization's current week: the latest with usage events of any deployment, else (nobody
+    logs usage) the latest with any record; None without any record."""
+    usage = [kinds["usage"][1] for kinds in spans.values() if "usage" in kinds]
+    if usage:
+        return max(usage)
+    last = [span[1] for kinds in spans.values() for span in kinds.values()]
+    return max(last) if last else None
+
+
+def latest_week_index(raw: dict[str, RawData]) -> int | None:
+    return current_week_index({dep: r.spans for dep, r in raw.items()})
+
+
 def history_weeks(raw: RawData, until: int | None = None) -> list[int]:
-    """Week indexes of a deployment's history: first week with usage events to the last (or `until`)."""
-    with_events = [w for w, u in raw.usage.items() if u.events > 0]
-    if not with_events:
+    """Week indexes of a deployment's history: from its first week with any record (usage, feedback,
+    cost or an incident) to `until`, or to its last week with a record. A week after the last record is
+    reviewable too (a feed that stopped is a finding), so `until` may lie beyond the data."""
+    first, last = raw.first_week, until if until is not None else raw.last_week
+    if last is None:
         return []
-    first = min(with_events)
-    last = until if until is not None else max(with_events)
-    return list(range(first, last + 1))
+    return list(range(min(first if first is not None else last, last), last + 1))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -24,6 +25,35 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_EXAMPLES = 20
 # Registry keys whose ids name the vendor scope (OpenAI project, Anthropic workspace) of one deployment.
 VENDOR_SCOPE_KEYS = ("openai_projects", "anthropic_workspaces")
+# An e-mail address, or `*@domain` for everyone at that domain (DESIGN §17).
+_EMAIL = re.compile(r"^[^@\s*]+@[^@\s*]+\.[^@\s*]+$")
+_DOMAIN_PATTERN = re.compile(r"^\*@[^@\s*]+\.[^@\s*]+$")
+
+
+def _email_patterns(value: list[str]) -> list[str]:
+    """Lower-cased e-mail addresses or `*@domain` patterns; anything else is refused by name."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in value:
+        text = item.strip().lower()
+        if not (_EMAIL.match(text) or _DOMAIN_PATTERN.match(text)):
+            raise ValueError(f"{item!r} is not an e-mail address or a *@domain pattern (e.g. *@example.org)")
+        if text in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(text)
+        out.append(text)
+    return out
+
+
+class AccessPolicy(BaseModel):
+    """`[access]`: who holds which role across every deployment (owners are per deployment)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    governance: list[str] = Field(default_factory=list)
+    operators: list[str] = Field(default_factory=list)
+    viewers: list[str] = Field(default_factory=list)
+
+    check_patterns = field_validator("governance", "operators", "viewers")(_email_patterns)
 
 
 class Threshold(BaseModel):
@@ -67,6 +97,9 @@ class Deployment(BaseModel):
     scope_threshold: float | None = Field(
         default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
+    owners: list[str] = Field(default_factory=list)  # e-mails (or *@domain) holding owner rights (§17)
+
+    check_owners = field_validator("owners")(_email_patterns)
 
     @field_validator(
         "approved_use_cases", "approved_teams", "otel_services", "openai_projects", "anthropic_workspaces"
@@ -135,6 +168,7 @@ class Deployment(BaseModel):
 class Registry(BaseModel):
     model_config = ConfigDict(frozen=True)
     deployments: dict[str, Deployment]
+    access: AccessPolicy = Field(default_factory=AccessPolicy)
 
     def get(self, deployment_id: str) -> Deployment:
         try:
@@ -164,9 +198,20 @@ class Registry(BaseModel):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
 
-def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Registry:
-    """Validate the `[deployments]` table; every problem is named with its deployment and key."""
+def parse_registry(
+    raw: dict[str, Any], source: str = "postlaunch.toml", access: dict[str, Any] | None = None
+) -> Registry:
+    """Validate the `[deployments]` table and the `[access]` table; every problem is named with its
+    deployment (or `access`) and key."""
     problems: list[str] = []
+    policy = AccessPolicy()
+    if access is not None and not isinstance(access, dict):
+        problems.append(f"{source}: access: must be a table (governance, operators, viewers)")
+    elif access:
+        try:
+            policy = AccessPolicy(**access)
+        except ValidationError as exc:
+            problems.append(format_validation_error(source, exc, prefix="access."))
     deployments: dict[str, Deployment] = {}
     for dep_id, body in raw.items():
         if not isinstance(body, dict):
@@ -182,7 +227,7 @@ def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Regi
     problems.extend(_shared_vendor_ids(deployments, source))
     if problems:
         raise ConfigError("invalid registry:\n" + "\n".join(problems))
-    return Registry(deployments=deployments)
+    return Registry(deployments=deployments, access=policy)
 
 
 def _shared_vendor_ids(deployments: dict[str, Deployment], source: str) -> list[str]:

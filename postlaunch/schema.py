@@ -269,6 +269,46 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        4,
+        "who decided: identity columns of decisions, countersignatures, decision proposals awaiting one",
+        [
+            # The signed-in identity (or the CLI's --by and OS user) and the second signature that a
+            # high-tier expand or return from pause needs (postlaunch.decisions.OPTIONAL_FIELDS).
+            "ALTER TABLE decisions ADD COLUMN decided_by_email VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN decided_via VARCHAR",  # oidc | local | cli
+            "ALTER TABLE decisions ADD COLUMN decided_os_user VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN countersigned_by VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN countersigned_by_email VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN countersigned_via VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN countersigned_os_user VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN countersigned_at TIMESTAMP",
+            """
+            CREATE TABLE decision_proposals (
+                id               BIGINT PRIMARY KEY,   -- 1, 2, 3 ...
+                deployment       VARCHAR NOT NULL,
+                week             VARCHAR NOT NULL,
+                decision         VARCHAR NOT NULL,
+                rationale        VARCHAR NOT NULL,
+                decided_by       VARCHAR NOT NULL,
+                decided_by_email VARCHAR,
+                decided_via      VARCHAR NOT NULL,
+                decided_os_user  VARCHAR,
+                attendees        VARCHAR,              -- JSON list
+                actions          VARCHAR,
+                next_review      DATE,
+                decided_at       TIMESTAMP NOT NULL,   -- UTC, when proposed
+                snapshot         VARCHAR NOT NULL,     -- the review JSON as it stood
+                reason           VARCHAR NOT NULL,     -- why it needs a second signature
+                after_seq        BIGINT NOT NULL,      -- the last decision record when proposed (0: none)
+                status           VARCHAR NOT NULL,     -- open | recorded | withdrawn
+                closed_by        VARCHAR,
+                closed_at        TIMESTAMP,
+                seq              BIGINT                -- the decision record it became
+            )
+            """,
+        ],
+    ),
+    (
         8,
         "ingest leases (a file appended in short transactions is loaded only when its run is recorded), "
         "the readers' views of loaded rows, and the rollup's example texts",
@@ -303,6 +343,28 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
     ),
 ]
 
+# The access log lives in a DuckDB file of its own (postlaunch.accesslog): a page view must not change
+# the database file that every cached page is keyed on, nor wait for an ingest's lock.
+ACCESS_MIGRATIONS: list[tuple[int, str, list[str]]] = [
+    (
+        1,
+        "access log (DESIGN §17)",
+        [
+            """
+            CREATE TABLE access_log (
+                ts         TIMESTAMP NOT NULL,  -- UTC
+                identity   VARCHAR NOT NULL,    -- Name <e-mail>, or the CLI's --by (OS user x)
+                email      VARCHAR,
+                via        VARCHAR NOT NULL,    -- oidc | local | cli
+                action     VARCHAR NOT NULL,    -- login, view, export, decide, label, readiness, upload, status_read
+                deployment VARCHAR,
+                detail     VARCHAR
+            )
+            """,
+        ],
+    ),
+]
+
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
 
@@ -315,11 +377,14 @@ def _applied(conn: duckdb.DuckDBPyConnection) -> set[int]:
     return {row[0] for row in conn.execute("SELECT version FROM schema_migrations").fetchall()}
 
 
-def migrate(conn: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply every migration not yet recorded, each in its own transaction. Returns the versions applied."""
+def migrate(
+    conn: duckdb.DuckDBPyConnection, migrations: list[tuple[int, str, list[str]]] | None = None
+) -> list[int]:
+    """Apply every migration not yet recorded (of `migrations`, default MIGRATIONS), each in its own
+    transaction. Returns the versions applied."""
     done = _applied(conn)
     applied: list[int] = []
-    for version, name, statements in MIGRATIONS:
+    for version, name, statements in MIGRATIONS if migrations is None else migrations:
         if version in done:
             continue
         conn.execute("BEGIN TRANSACTION")

@@ -23,6 +23,7 @@ from postlaunch.errors import ConfigError
 ENV_PREFIX = "POSTLAUNCH_"
 DEFAULT_CONFIG = Path("postlaunch.toml")
 REGISTRY_KEY = "deployments"
+ACCESS_KEY = "access"
 
 
 class MinN(BaseModel):
@@ -42,6 +43,14 @@ class TierLevels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     warn: float | None = None
     critical: float | None = None
+
+
+class ModelPrice(BaseModel):
+    """What a model costs per million tokens, in the reporting currency (DESIGN §19)."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_per_million: float = Field(ge=0, description="price of a million input tokens")
+    output_per_million: float = Field(ge=0, description="price of a million output tokens")
 
 
 class Settings(BaseSettings):
@@ -87,6 +96,12 @@ class Settings(BaseSettings):
         description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
         "a deployment's own [deployments.X.thresholds] wins over these",
     )
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='per model, e.g. [prices."gpt-4o-mini"] input_per_million = 0.15, output_per_million = 0.6: '
+        "a usage row with tokens and no cost is costed at these prices, marked as estimated; tokens of a model "
+        "without a price are counted, never guessed",
+    )
     memory_limit: str = Field(
         default="1GB",
         pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
@@ -98,6 +113,31 @@ class Settings(BaseSettings):
     )
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="how long a command waits for another process's database lock"
+    )
+    dashboard_secrets: Path | None = Field(
+        default=None,
+        description="the Streamlit secrets file whose [auth] section configures sign-in (docs/login.md); "
+        "default: .streamlit/secrets.toml in the folder where the dashboard starts",
+    )
+    roles_claim: str = Field(
+        default="roles",
+        min_length=1,
+        description="the ID-token claim whose values grant roles: viewer, operator, governance, "
+        "owner:DEPLOYMENT (Entra app roles arrive as `roles`; map Okta groups or Keycloak roles to it)",
+    )
+    access_log: Path | None = Field(
+        default=None,
+        description="the access log's own DuckDB file (who signed in, viewed, exported, decided, uploaded); "
+        "default: beside the database, named <database>.access.duckdb",
+    )
+    retention_days: int = Field(
+        default=183,
+        ge=0,
+        description="`postlaunch prune` never deletes request text or access records of a high-tier "
+        "deployment younger than this many days (EU AI Act Art. 26(6): at least six months)",
+    )
+    max_upload_mb: float = Field(
+        default=200, gt=0, description="the largest file the dashboard's Data page accepts, in megabytes"
     )
 
     @field_validator("timezone")
@@ -206,8 +246,11 @@ def format_validation_error(source: str, exc: ValidationError, prefix: str = "")
     return "\n".join(lines)
 
 
-def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[Settings, dict[str, Any]]:
-    """Settings from the config file and the environment, plus the raw `[deployments]` table.
+def load_settings(
+    config: Path | None = None, db: Path | None = None
+) -> tuple[Settings, dict[str, Any], dict[str, Any] | None]:
+    """Settings from the config file and the environment, plus the raw `[deployments]` and `[access]`
+    tables (the registry, validated by `postlaunch.registry`).
 
     `config` and `db` come from the command line and win over everything else.
     """
@@ -219,6 +262,7 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[S
     registry = raw.pop(REGISTRY_KEY, {})
     if not isinstance(registry, dict):
         raise ConfigError(f"{path}: [{REGISTRY_KEY}] must be a table of deployments")
+    access = raw.pop(ACCESS_KEY, None)
     raw.pop("config", None)
     try:
         settings = Settings(**raw)
@@ -227,7 +271,7 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[S
     overrides: dict[str, Any] = {"config": path}
     if db is not None:
         overrides["db"] = db
-    return settings.model_copy(update=overrides), registry
+    return settings.model_copy(update=overrides), registry, access
 
 
 def settings_doc() -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from commands_db import Org, clean_env
 
+from postlaunch.access import os_user
 from postlaunch.db import connect
 from postlaunch.decisions import verify_chain
 
@@ -47,8 +48,8 @@ def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> Non
     assert org.run(*DECIDE, "--attendees", "Governance lead", "Vendor", "--actions", "retrain") == 0
     out = capsys.readouterr().out
     assert re.match(
-        r"recorded decision 1: support-triage 2026-W47 LIMIT by Head of Support Operations; "
-        r"next review 2026-11-30; hash [0-9a-f]{12}…",
+        r"recorded decision 1: support-triage 2026-W47 LIMIT by Head of Support Operations "
+        rf"\(OS user {re.escape(os_user())}\); next review 2026-11-30; hash [0-9a-f]{{12}}…",
         out,
     ), out
     assert (
@@ -77,7 +78,16 @@ def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> Non
             "SELECT seq, deployment, week, decision, attendees, actions, next_review, snapshot, hash FROM decisions "
             "ORDER BY seq"
         ).fetchall()
-    assert out == f"decision log verified: 2 records, last hash {rows[1][8][:12]}…\n"
+    assert out == (
+        f"decision log verified: 2 records, last hash {rows[1][8][:12]}…\n"
+        "signatures:\n"
+        "  2 by the command line (name as typed in --by, with the OS user who ran it)\n"
+    )
+    assert org.run("verify", "--signatures") == 0
+    assert capsys.readouterr().out.splitlines()[-2:] == [
+        f"  record 1 (support-triage 2026-W47 limit): Head of Support Operations (--by; OS user {os_user()})",
+        f"  record 2 (hr-assistant 2026-W46 expand): HR Director (--by; OS user {os_user()})",
+    ]
     assert [r[:4] for r in rows] == [
         (1, "support-triage", "2026-W47", "limit"),
         (2, "hr-assistant", "2026-W46", "expand"),
@@ -97,7 +107,8 @@ def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> Non
         (
             {"--week": "2026-W40"},
             2,
-            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to 2026-W47",
+            "week 2026-W40 cannot be reviewed for deployment 'support-triage': reviewable weeks are 2026-W41 "
+            "(its launch or first record) to 2026-W47 (the latest week with data)",
         ),
         (
             {"--decision": "escalate"},

@@ -32,6 +32,7 @@ from metrics import api, scope
 from metrics.evidence import change_records, decision_log, verify_chain
 from postlaunch import db as pdb
 from postlaunch import fmt
+from postlaunch.access import os_user
 from postlaunch.config import load_context
 from report import layout
 
@@ -331,7 +332,7 @@ def _decide(at: AppTest, deployment: str, week: str, rationale: str, decision: s
     return button.click().run()
 
 
-def test_decision_form_records_through_record_decision(
+def test_decision_form_records_through_submit_decision(
     sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     review = _expected(sample_copy, api.build_review, DRIFTING)
@@ -347,7 +348,7 @@ def test_decision_form_records_through_record_decision(
     record = log.to_dict("records")[0]
     assert (record["deployment"], record["week"], record["decision"]) == (DRIFTING, week, "limit")
     assert record["rationale"] == "Drift into refunds keeps growing; limit to approved teams."
-    assert record["decided_by"] == "Head of Support Operations"  # the owner, prefilled
+    assert record["decided_by"] == f"{os_user()} (local user, no sign-in)"  # who is acting, never typed
     assert record["attendees"] == ["Governance lead", "Vendor contact"]
     # Evidence now shows it, from the same session (the cache is keyed on the database's version).
     at.switch_page("views/evidence.py").run()

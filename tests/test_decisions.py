@@ -20,6 +20,7 @@ from actions.decide import record_decision
 from metrics import evidence
 from metrics.model import Review
 from postlaunch import decisions, rollup
+from postlaunch.access import cli_user
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
 from postlaunch.decisions import default_next_review, parse_week, verify_chain
@@ -86,6 +87,7 @@ def decide(ctx: Context, n: int = 1, **over: Any) -> list[decisions.DecisionReco
             }
             kw.update(over)
             kw.setdefault("snapshot", snap(kw["deployment"], kw["week"], i=i))
+            kw["identity"] = cli_user(kw.pop("decided_by"))
             out.append(record_decision(conn, ctx, **kw))
     return out
 
@@ -189,10 +191,9 @@ def test_verify_names_the_first_broken_record(ctx: Context, sql: str, broken: in
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> None:
     decide(ctx, 4)
     with connect(ctx.db) as conn:
-        row = conn.execute(
-            f"SELECT {', '.join(decisions.RECORD_FIELDS)} FROM decisions WHERE seq = 2"
-        ).fetchone()
-        forged = dict(zip(decisions.RECORD_FIELDS, row, strict=True), rationale="forged")
+        fields = (*decisions.RECORD_FIELDS, *decisions.OPTIONAL_FIELDS)  # the forger recomputes it all
+        row = conn.execute(f"SELECT {', '.join(fields)} FROM decisions WHERE seq = 2").fetchone()
+        forged = dict(zip(fields, row, strict=True), rationale="forged")
         conn.execute(
             "UPDATE decisions SET rationale = 'forged', hash = ? WHERE seq = 2",
             [decisions.record_hash(forged)],
@@ -210,9 +211,9 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> No
         ({"week": "2026-47"}, "week '2026-47' is not an ISO week: expected YYYY-Www"),
         ({"week": "2026-W54"}, "week '2026-W54' does not exist"),
         (
-            {"week": "2026-W40"},
-            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to "
-            "2026-W47 (3 weeks)",
+            {"week": "2026-W20"},
+            "week 2026-W20 cannot be reviewed for deployment 'support-triage': reviewable weeks are 2026-W23 (its "
+            "launch or first record) to 2026-W47 (the latest week with data)",
         ),
         ({"decision": "escalate"}, "decision 'escalate' is not one of expand, continue, limit, pause, stop"),
         ({"rationale": "  \n "}, "the rationale is empty"),
@@ -234,6 +235,7 @@ def test_refusals_name_what_was_expected(ctx: Context, over: dict[str, Any], fra
         "snapshot": None,
     }
     kw.update(over)
+    kw["identity"] = cli_user(kw.pop("decided_by"))
     with connect(ctx.db) as conn, pytest.raises(UsageError) as err:
         record_decision(conn, ctx, **kw)
     assert fragment in str(err.value)
@@ -292,6 +294,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from actions.decide import record_decision
+    from postlaunch.access import cli_user
     from postlaunch.config import load_context
     from postlaunch.db import connect
     ctx = load_context(sys.argv[1], sys.argv[2])
@@ -299,7 +302,7 @@ WRITER = textwrap.dedent(
         with connect(ctx.db) as conn:
             record_decision(
                 conn, ctx, deployment="support-triage", week="2026-W47", decision="continue",
-                rationale=f"{sys.argv[3]} {i}", decided_by=sys.argv[3])
+                rationale=f"{sys.argv[3]} {i}", identity=cli_user(sys.argv[3]))
     """
 )
 

@@ -1,6 +1,8 @@
 """`postlaunch decide`: record the owner's decision for one deployment-week in the hash-chained log,
-with the review as it stood. Refuses what a meeting would regret (unknown deployment, a week without
-data, an empty rationale); the same `record_decision` serves the dashboard's form.
+with the review as it stood, `--by` and the operating-system user. Refuses what a meeting would regret
+(unknown deployment, a week without data, an empty rationale); the same `submit_decision` serves the
+dashboard's form. A high-tier expand or return from pause is kept as a proposal until someone else
+countersigns it (`postlaunch countersign`).
 """
 
 from __future__ import annotations
@@ -8,10 +10,11 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from actions.decide import record_decision
+from actions.decide import submit_decision
+from postlaunch.access import cli_user
 from postlaunch.config import load_context
 from postlaunch.db import connect
-from postlaunch.decisions import ACTIONS, parse_week
+from postlaunch.decisions import ACTIONS, DecisionRecord, parse_week
 from postlaunch.errors import PostlaunchError, UsageError
 
 
@@ -28,7 +31,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     )
     parser.add_argument("--decision", required=True, choices=ACTIONS, help="what was decided")
     parser.add_argument("--rationale", required=True, metavar="TEXT", help="why, in plain words")
-    parser.add_argument("--by", required=True, metavar="NAME", help="who decided")
+    parser.add_argument(
+        "--by",
+        required=True,
+        metavar="NAME",
+        help="who decided (recorded with the operating-system user running the command)",
+    )
     parser.add_argument("--attendees", nargs="+", default=[], metavar="NAME", help="who took part")
     parser.add_argument("--actions", metavar="TEXT", help="agreed actions, owners and dates")
     parser.add_argument(
@@ -60,20 +68,30 @@ def run(args: argparse.Namespace) -> int:
             f"no database at {ctx.db}: load data first with `postlaunch ingest KIND FILE...`"
         )
     with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        record = record_decision(
+        outcome = submit_decision(
             conn,
             ctx,
+            identity=cli_user(args.by),
             deployment=args.deployment,
             week=args.week,
             decision=args.decision,
             rationale=args.rationale,
-            decided_by=args.by,
             attendees=args.attendees,
             actions=args.actions,
             next_review=next_review,
         )
-    print(
-        f"recorded decision {record.seq}: {record.deployment} {record.week} {record.decision.upper()} "
-        f"by {record.decided_by}; next review {record.next_review}; hash {record.hash[:12]}…"
-    )
+    if isinstance(outcome, DecisionRecord):
+        print(
+            f"recorded decision {outcome.seq}: {outcome.deployment} {outcome.week} {outcome.decision.upper()} "
+            f"by {outcome.decided_by} (OS user {outcome.decided_os_user}); next review {outcome.next_review}; "
+            f"hash {outcome.hash[:12]}…"
+        )
+    else:
+        print(
+            f"NOT YET RECORDED — {outcome.reason}.\n"
+            f"kept as decision proposal {outcome.id}: {outcome.deployment} {outcome.week} "
+            f"{outcome.decision.upper()} by {outcome.proposer}.\n"
+            f"a second person countersigns it on the dashboard's Weekly review, or with:\n"
+            f"  postlaunch countersign {outcome.id} --by NAME"
+        )
     return 0

@@ -13,7 +13,7 @@ import time
 from postlaunch import rollup
 from postlaunch import weeks as wk
 from postlaunch.config import Context, load_context
-from postlaunch.db import connect
+from postlaunch.db import connect, transaction
 from postlaunch.errors import PostlaunchError, UsageError
 
 SHOWN_REASONS = 5
@@ -87,13 +87,8 @@ def run(args: argparse.Namespace) -> int:
                 f"this database's rollup was computed by {state.source} where the events live; it holds no "
                 f"events to rebuild it from: run `postlaunch rollup --engine {state.source} --usage ...` again"
             )
-        conn.execute("BEGIN TRANSACTION")
-        try:
+        with transaction(conn):
             rollup.rebuild(conn, ctx.settings.timezone)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
         ((rows,),) = conn.execute("SELECT count(*) FROM usage_rollup").fetchall()
     print(
         f"rollup rebuilt from the stored events in {time.perf_counter() - started:.1f} s: {rows:,} rows, "

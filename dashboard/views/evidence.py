@@ -1,11 +1,16 @@
-"""Evidence: the decision log with the chain's verification, change records, ingest runs and
-quarantined rows with their reasons. It reads through `dashboard.data`; no SQL here."""
+"""Evidence: the decision log with the chain's verification and who signed, change records, ingest
+runs, quarantined rows with their reasons, and the access log with filters (governance sees all of it,
+an owner their deployments'). It reads through `dashboard.data`; no SQL here."""
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import auth, data, state
+from postlaunch.access import LOG_ACTIONS
 
 
 def _decisions(deployment: str | None, only_this: bool) -> None:
@@ -32,6 +37,7 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
         "decision",
         "rationale",
         "decided_by",
+        "countersigned_by",
         "attendees",
         "actions",
         "next_review",
@@ -96,6 +102,54 @@ def _ingest() -> None:
     st.dataframe(rows, hide_index=True, width="stretch")
 
 
+def _utc(day: date, zone: str) -> datetime:
+    return datetime.combine(day, time(), ZoneInfo(zone)).astimezone(UTC).replace(tzinfo=None)
+
+
+def _access_log(deployment: str | None, only_this: bool) -> None:
+    identity = auth.current_identity()
+    if identity is None or not auth.may("audit"):
+        return
+    ctx = state.context()
+    everything = "governance" in identity.roles or identity.all_deployments
+    st.subheader("Access log")
+    st.caption(
+        "Who signed in, viewed, exported, decided and uploaded (append-only; `postlaunch prune` removes old "
+        "records, never a high-tier deployment's younger than retention_days). "
+        + ("" if everything else f"As an owner you see the records of {', '.join(sorted(identity.owns))}.")
+    )
+    zone = ctx.settings.timezone
+    today = datetime.now(ZoneInfo(zone)).date()
+    c1, c2, c3, c4 = st.columns([2, 2, 1, 2])
+    days = c1.date_input(
+        "Days",
+        value=(today - timedelta(days=7), today),
+        max_value=today,
+        key="access-days",
+        format="YYYY-MM-DD",
+    )
+    person = c2.text_input("Person", placeholder="name or e-mail (part of it)", key="access-person")
+    action = c3.selectbox("Action", ["any", *LOG_ACTIONS], key="access-action")
+    known = ctx.registry.ids if everything else sorted(identity.owns)
+    picked = c4.selectbox(
+        "Deployment",
+        ["any", *known],
+        index=(known.index(deployment) + 1) if only_this and deployment in known else 0,
+        key="access-deployment",
+    )
+    first, last = (days[0], days[-1]) if isinstance(days, tuple) and days else (today, today)
+    deployments = [picked] if picked != "any" else (None if everything else known)
+    rows = data.access_records(
+        _utc(first, zone),
+        _utc(last + timedelta(days=1), zone),
+        person or None,
+        None if action == "any" else action,
+        deployments,
+    )
+    st.caption(f"{len(rows):,} records from {first} to {last} ({zone}), newest first (at most 2,000 shown).")
+    st.dataframe(rows, hide_index=True, width="stretch")
+
+
 def render() -> None:
     st.title("Evidence")
     st.caption("What was decided, on what evidence, and what came in: the audit trail of the weekly reviews.")
@@ -106,6 +160,7 @@ def render() -> None:
     _decisions(deployment, only_this)
     _changes(deployment, only_this)
     _ingest()
+    _access_log(deployment, only_this)
 
 
 state.page(render)

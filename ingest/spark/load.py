@@ -91,29 +91,25 @@ def load(
     }
     span = None if weeks is None else (wk.week_index(weeks[0]), wk.week_index(weeks[1]))
     runs = []
-    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        run_sql(conn, "BEGIN TRANSACTION")
-        try:
-            rollup.replace_external(conn, ctx.settings.timezone, SOURCE, tables, span)
-            for source in result.sources:
-                run = _run_result(source, uuid.uuid4().hex, weeks)
-                record_run(conn, run, sha256=None, adapter=SOURCE, fmt="spark", started=started)
-                for example in source.examples:
-                    run_sql(
-                        conn,
-                        "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                        [
-                            run.run_id,
-                            source.kind,
-                            example["file"],
-                            example["line"],
-                            example["reason"],
-                            example["raw"],
-                        ],
-                    )
-                runs.append(run)
-            run_sql(conn, "COMMIT")
-        except BaseException:
-            run_sql(conn, "ROLLBACK")
-            raise
+    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn, db.transaction(conn):
+        rollup.replace_external(conn, ctx.settings.timezone, SOURCE, tables, span)
+        for source in result.sources:
+            run = _run_result(source, uuid.uuid4().hex, weeks)
+            record_run(
+                conn, run, sha256=None, adapter=SOURCE, fmt="spark", started=started, who=ctx.actor
+            )
+            for example in source.examples:
+                run_sql(
+                    conn,
+                    "INSERT INTO quarantine VALUES (?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+                    [
+                        run.run_id,
+                        source.kind,
+                        example["file"],
+                        example["line"],
+                        example["reason"],
+                        example["raw"],
+                    ],
+                )
+            runs.append(run)
     return runs
