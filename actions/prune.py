@@ -75,28 +75,34 @@ def plan(
     )
 
 
+# Where request text is kept: the loaded events, and the examples a Spark rollup brought back.
+TEXTS = (("usage_events", "ts"), ("scope_examples", "first_ts"))
+
+
 def _count_texts(
     conn: duckdb.DuckDBPyConnection, cutoff: datetime, floors: dict[str, datetime]
 ) -> tuple[int, dict[str, int]]:
     cur = conn.cursor()
+    total, kept = 0, dict[str, int]()
     try:
-        row = cur.execute(
-            "SELECT count(*) FROM usage_events WHERE ts < ? AND request_text IS NOT NULL", [cutoff]
-        ).fetchone()
-        kept: dict[str, int] = {}
-        for dep, since in floors.items():
-            if since >= cutoff:
-                continue
-            k = cur.execute(
-                "SELECT count(*) FROM usage_events WHERE deployment = ? AND ts >= ? AND ts < ? "
-                "AND request_text IS NOT NULL",
-                [dep, since, cutoff],
+        for table, ts in TEXTS:
+            row = cur.execute(
+                f"SELECT count(*) FROM {table} WHERE {ts} < ? AND request_text IS NOT NULL", [cutoff]
             ).fetchone()
-            if k and k[0]:
-                kept[dep] = int(k[0])
+            total += int(row[0]) if row else 0
+            for dep, since in floors.items():
+                if since >= cutoff:
+                    continue
+                k = cur.execute(
+                    f"SELECT count(*) FROM {table} WHERE deployment = ? AND {ts} >= ? AND {ts} < ? "
+                    "AND request_text IS NOT NULL",
+                    [dep, since, cutoff],
+                ).fetchone()
+                if k and k[0]:
+                    kept[dep] = kept.get(dep, 0) + int(k[0])
     finally:
         cur.close()
-    return (int(row[0]) if row else 0) - sum(kept.values()), kept
+    return total - sum(kept.values()), kept
 
 
 def _delete_texts(conn: duckdb.DuckDBPyConnection, cutoff: datetime, floors: dict[str, datetime]) -> int:
@@ -106,6 +112,11 @@ def _delete_texts(conn: duckdb.DuckDBPyConnection, cutoff: datetime, floors: dic
         [cutoff, list(floors)],
     ).fetchone()
     total = int(rows[0]) if rows else 0
+    rows = conn.execute(
+        "DELETE FROM scope_examples WHERE first_ts < ? AND NOT list_contains(?::VARCHAR[], deployment)",
+        [cutoff, list(floors)],
+    ).fetchone()
+    total += int(rows[0]) if rows else 0
     for dep, since in floors.items():
         row = conn.execute(
             "UPDATE usage_events SET request_text = NULL WHERE deployment = ? AND ts < ? "
@@ -113,11 +124,16 @@ def _delete_texts(conn: duckdb.DuckDBPyConnection, cutoff: datetime, floors: dic
             [dep, min(since, cutoff)],
         ).fetchone()
         total += int(row[0]) if row else 0
+        row = conn.execute(
+            "DELETE FROM scope_examples WHERE deployment = ? AND first_ts < ?", [dep, min(since, cutoff)]
+        ).fetchone()
+        total += int(row[0]) if row else 0
     return total
 
 
 def prune(ctx: Context, before: date, *, dry_run: bool = False, today: date | None = None) -> PrunePlan:
-    """Delete request text (usage_events.request_text) and access records before `before` (midnight in
+    """Delete request text (usage_events.request_text, and the example texts of a Spark rollup) and access
+    records before `before` (midnight in
     the configured timezone), except a high-tier deployment's that are younger than `retention_days`.
     Returns the plan with the counts deleted (or, with `dry_run`, that would be)."""
     result, floors, cutoff = plan(ctx, before, today)

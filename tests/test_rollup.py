@@ -144,3 +144,20 @@ def test_a_changed_timezone_is_refused_until_the_rollup_is_rebuilt(
     assert "weeks in America/New_York" in capsys.readouterr().out
     with connect(ctx.db, read_only=True) as conn:
         assert api.build_review(conn, ctx, "hr-assistant").generated_from.timezone == "America/New_York"
+
+
+def test_prune_deletes_the_example_texts_of_a_spark_rollup(sample_ctx: Context) -> None:
+    from datetime import date, datetime
+
+    from actions.prune import prune
+
+    with connect(sample_ctx.db) as conn:
+        conn.execute(
+            "INSERT INTO scope_examples VALUES ('hr-assistant', 2900, 'travel', 'labelled', 'old text', ?), "
+            "('hr-assistant', 2950, 'travel', 'labelled', 'new text', ?)",
+            [datetime(2025, 7, 1), datetime(2026, 7, 1)],
+        )
+    result = prune(sample_ctx, date(2026, 1, 1), today=date(2026, 11, 30))
+    assert result.texts == 1
+    with connect(sample_ctx.db, read_only=True) as conn:
+        assert conn.execute("SELECT request_text FROM scope_examples").fetchall() == [("new text",)]

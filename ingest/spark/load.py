@@ -95,9 +95,7 @@ def load(
         rollup.replace_external(conn, ctx.settings.timezone, SOURCE, tables, span)
         for source in result.sources:
             run = _run_result(source, uuid.uuid4().hex, weeks)
-            record_run(
-                conn, run, sha256=None, adapter=SOURCE, fmt="spark", started=started, who=ctx.actor
-            )
+            record_run(conn, run, sha256=None, adapter=SOURCE, fmt="spark", started=started, who=ctx.actor)
             for example in source.examples:
                 run_sql(
                     conn,
