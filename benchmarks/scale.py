@@ -230,7 +230,12 @@ def bench_page(work: Path, db: Path, rows: list[tuple[str, str, str, str]]) -> i
 
     try:
         wait_healthy(base)
-        url = f"{base}/review?deployment=d07&week=2026-W40"
+        with duckdb.connect(str(db), read_only=True) as conn:  # the last full week with data
+            (last,) = conn.execute("SELECT max(wk) - 1 FROM usage_rollup").fetchone() or (0,)
+        sys.path.insert(0, str(ROOT))
+        from postlaunch.weeks import week_of_index
+
+        url = f"{base}/review?deployment=d07&week={week_of_index(int(last))}"
         with tempfile.TemporaryDirectory() as home, sync_playwright() as pw:
             os.environ["HOME"] = home
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -327,20 +332,26 @@ def main() -> int:
     parser.add_argument("--skip-100m", action="store_true")
     parser.add_argument("--skip-spark", action="store_true")
     parser.add_argument("--build-only", action="store_true", help="generate and build, measure nothing")
+    parser.add_argument(
+        "--no-build", action="store_true", help="measure the database as far as it is built (a busy machine)"
+    )
     args = parser.parse_args()
     work = args.work.resolve()
     work.mkdir(parents=True, exist_ok=True)
     print(f"work folder {work} ({os.cpu_count()} cores; {load()})", flush=True)
     files = generate(work, args.events)
     db = work / "scale.duckdb"
-    build(work, files, db)
+    if not args.skip_100m and not args.no_build:
+        build(work, files, db)
     if args.build_only:
         return 0
     rows: list[tuple[str, str, str, str]] = []
     peak = 0
     if not args.skip_100m:
         size = db.stat().st_size / 2**30
-        rows.append(("database", f"{args.events / 1e6:.0f}M events, {DEPLOYMENTS} deployments, {WEEKS} weeks, {size:.1f} GiB", "", load()))  # fmt: skip
+        with duckdb.connect(str(db), read_only=True) as conn:
+            (events,) = conn.execute("SELECT count(*) FROM usage_loaded").fetchone() or (0,)
+        rows.append(("database", f"{events / 1e6:.0f}M events, {DEPLOYMENTS} deployments, {size:.1f} GiB", "", load()))  # fmt: skip
         peak = max(peak, bench_check(work, db, rows))
         peak = max(peak, bench_page(work, db, rows))
         peak = max(peak, bench_extra_week(work, db, rows))

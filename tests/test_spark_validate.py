@@ -104,36 +104,28 @@ def _comparable(value: Any) -> Any:
     return value
 
 
+def _differences(spark: Any, workspace: Any, kind: str, rows: list[dict[str, Any]]) -> dict[int, Any]:
+    """Ingest's and Spark's outcome (reason, or parsed values) of every row where they differ."""
+    declared = USAGE if kind == "usage" else FEEDBACK
+    path = workspace.path / f"{kind}.parquet"
+    _write(path, rows, declared.names, ids=declared.identity)
+    ingested, validated = _ingested(workspace, path, kind), _validated(spark, workspace, path, kind)
+    assert len(ingested) == len(rows)
+    return {
+        line: (ingested[line], _comparable(validated.get(line)))
+        for line in ingested
+        if _comparable(validated.get(line)) != ingested[line]
+    }
+
+
 @pytest.mark.parametrize("tz", ["UTC", "Europe/Berlin", "America/New_York"])
 def test_usage_values_get_the_reasons_and_values_of_ingest(spark: Any, workspace: Any, tz: str) -> None:
     workspace.settings(f'timezone = "{tz}"')
-    rows, _ = _rows()
-    path = workspace.path / "usage.parquet"
-    _write(path, rows, USAGE.names, ids="event_id")
-    ingested, validated = _ingested(workspace, path, "usage"), _validated(spark, workspace, path, "usage")
-    assert len(ingested) == len(rows)
-    different = {
-        line: (ingested[line], _comparable(validated.get(line)))
-        for line in ingested
-        if _comparable(validated.get(line)) != ingested[line]
-    }
-    assert different == {}
+    assert _differences(spark, workspace, "usage", _rows()[0]) == {}
 
 
 def test_feedback_values_get_the_reasons_and_values_of_ingest(spark: Any, workspace: Any) -> None:
-    _, rows = _rows()
-    path = workspace.path / "feedback.parquet"
-    _write(path, rows, FEEDBACK.names, ids="feedback_id")
-    ingested, validated = (
-        _ingested(workspace, path, "feedback"),
-        _validated(spark, workspace, path, "feedback"),
-    )
-    different = {
-        line: (ingested[line], _comparable(validated.get(line)))
-        for line in ingested
-        if _comparable(validated.get(line)) != ingested[line]
-    }
-    assert different == {}
+    assert _differences(spark, workspace, "feedback", _rows()[1]) == {}
 
 
 def test_a_source_without_a_required_column_is_named(spark: Any, workspace: Any) -> None:
