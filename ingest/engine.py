@@ -123,6 +123,8 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
         rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
     elif counts.loaded and kind.name == "feedback":
         rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
+    elif counts.loaded and kind.name == "labels":  # the labelled events' weeks change their scope mix
+        rollup.replace_scope_of_events(conn, ctx.settings.timezone, store.NEW_VERSIONS)
     return counts, matched.extra
 
 

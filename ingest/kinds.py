@@ -51,6 +51,9 @@ class Kind:
     alternatives: dict[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # required col -> columns that may replace it
+    # A newer row for a stored identity with other content is a new version (the latest stands, every
+    # version is kept in `history`), not a conflict: incidents and labels.
+    history: str | None = None
 
     @property
     def names(self) -> list[str]:
@@ -147,6 +150,7 @@ INCIDENTS = Kind(
     table="incidents",
     doc="incidents; a newer row for an incident_id updates it and the history is kept",
     identity="incident_id",
+    history="incident_history",
     columns=(
         Column("incident_id", "text", required=True, doc="the incident's id; a later row with it updates it"),
         Column("opened_at", "timestamp", required=True),
@@ -180,7 +184,37 @@ CHANGES = Kind(
     ),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES)}
+LABELS = Kind(
+    name="labels",
+    table="labels",
+    doc="a person's use case for a usage event (the audit sample, DESIGN §12); a later label of the event "
+    "replaces the earlier and the history is kept",
+    identity="event_id",
+    history="label_history",
+    text_columns=("note",),
+    columns=(
+        Column(
+            "event_id",
+            "text",
+            required=True,
+            doc="the usage event's event_id (`#` and 32 hex digits for an event without one, as "
+            "`postlaunch scope sample` writes it)",
+        ),
+        Column("deployment", "deployment", required=True, doc="a deployment id of the registry"),
+        Column(
+            "use_case",
+            "text",
+            required=True,
+            doc="an approved use case, any other name, or out_of_scope (case and spaces as in the registry "
+            "are matched: `Out of scope` reads out_of_scope)",
+        ),
+        Column("labelled_by", "text", required=True, doc="who judged it"),
+        Column("labelled_at", "timestamp", doc="when; default the time of loading"),
+        Column("note", "text", doc="free text; redacted like request_text"),
+    ),
+)
+
+KINDS: dict[str, Kind] = {k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES, LABELS)}
 
 
 def missing_required(kind: Kind, present: set[str]) -> list[str]:

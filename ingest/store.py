@@ -24,6 +24,10 @@ BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
 NEW_ROWS = f"(SELECT * FROM {V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row))"
 
 
+# The label versions `write` added (labels kind), with the identity of each labelled event.
+NEW_VERSIONS = "__pl_newv"
+
+
 @dataclass
 class Counts:
     rows: int = 0
@@ -73,9 +77,11 @@ def renumber(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]
 
 
 def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
-    """Fill CLS: valid rows that are duplicates or conflicts (every other valid row is new)."""
-    incidents = kind.name == "incidents"
-    key = "identity, content_hash" if incidents else "identity"
+    """Fill CLS: valid rows that are duplicates or conflicts (every other valid row is new). For a kind
+    with a history (incidents, labels) a row is a duplicate when its content was ever stored for its
+    identity, and another content is a new version, never a conflict."""
+    versioned = kind.history is not None
+    key = "identity, content_hash" if versioned else "identity"
     # repeated keys first (a narrow aggregate), then the first occurrence of just those
     run_sql(
         conn,
@@ -83,7 +89,8 @@ def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         f"FROM {V} WHERE __reason IS NULL AND ({key}) IN (SELECT {key} FROM {V} WHERE __reason IS NULL "
         f"GROUP BY {key} HAVING count(*) > 1) GROUP BY {key}",
     )
-    table = "incident_history" if incidents else kind.table
+    table = kind.history or kind.table
+    incidents = kind.name == "incidents"  # its history names the incident, not the row's identity
     ident = "md5_number($idp || t.incident_id)" if incidents else "t.identity"
     run_sql(
         conn,
@@ -98,10 +105,10 @@ def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
         multi=MULTI,
         seen=SEEN,
         multi_join="m.identity = v.identity AND m.content_hash = v.content_hash"
-        if incidents
+        if versioned
         else "m.identity = v.identity",
-        same_key="true" if incidents else "v.content_hash = m.first_hash",
-        conflicts="false" if incidents else "true",
+        same_key="true" if versioned else "v.content_hash = m.first_hash",
+        conflicts="false" if versioned else "true",
         id_value=f"left(v.{quote_ident(id_col)}, 80)" if kind.identity else "'?'",
     )
     run_sql(conn, f"CREATE TEMP TABLE {CLS} AS {sql}", {"id_name": id_col})
@@ -132,6 +139,8 @@ def write(
         )
     if kind.name == "incidents":
         c.loaded = _write_incidents(conn, outputs, run_id, c.notes)
+    elif kind.name == "labels":
+        c.loaded = _write_labels(conn, outputs, run_id, c.notes)
     else:
         cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
         run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
@@ -178,6 +187,37 @@ def _write_incidents(
         {"run": run_id},
     )
     notes.update(incidents_added=added, incidents_updated=updated, versions=versions)
+    return int(versions)
+
+
+def _write_labels(
+    conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
+) -> int:
+    """Every new label version into label_history; the latest per event replaces its row in labels."""
+    cols = ", ".join(quote_ident(n) for n in outputs)
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {NEW_VERSIONS} AS SELECT v.*, coalesce(l.version, 0) + "
+        f"row_number() OVER (PARTITION BY v.identity ORDER BY v.__line) AS version, l.identity IS NOT NULL AS known "
+        f"FROM {V} v LEFT JOIN labels l USING (identity) "
+        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+    )
+    versions = _one(
+        conn,
+        f"INSERT INTO label_history (identity, content_hash, version, {cols}, run_id, line, loaded_at) "
+        f"SELECT identity, content_hash, version, {cols}, $run, __line, now()::TIMESTAMP FROM __pl_newv",
+        {"run": run_id},
+    )
+    replaced = _one(conn, "SELECT count(DISTINCT identity) FROM __pl_newv WHERE known")
+    run_sql(conn, "DELETE FROM labels WHERE identity IN (SELECT identity FROM __pl_newv)")
+    run_sql(
+        conn,
+        f"INSERT INTO labels (identity, content_hash, version, {cols}, run_id, line) "
+        f"SELECT identity, content_hash, version, {cols}, $run, __line FROM __pl_newv "
+        f"QUALIFY row_number() OVER (PARTITION BY identity ORDER BY version DESC) = 1",
+        {"run": run_id},
+    )
+    notes.update(labels_replaced=replaced)
     return int(versions)
 
 

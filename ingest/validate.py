@@ -5,6 +5,7 @@ all as SQL over the source relation (template ingest/validate.sql). It builds SQ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest import redact
@@ -12,6 +13,7 @@ from ingest.kinds import Column, Kind
 from ingest.mapping import Mapping
 from ingest.sqltext import Binder, quote_ident, sql_file
 from postlaunch.config import Context
+from postlaunch.rules import OUT_OF_SCOPE
 
 EPOCH_S = r"[0-9]{9,10}(\.[0-9]+)?"
 EPOCH_MS = r"[0-9]{12,13}"
@@ -40,7 +42,10 @@ OUTPUTS: dict[str, list[str]] = {
         "description", "serious", "aware_at", "reported_at",
     ],
     "changes": ["ts", "deployment", "kind", "summary", "changed_by", "approved_by", "source"],
+    "labels": ["event_id", "deployment", "use_case", "labelled_by", "labelled_at", "note", "source"],
 }  # fmt: skip
+# An event_id of this form names a usage event without an event_id by its stored identity (the sample CSV).
+IDENTITY_REF = "#[0-9a-f]{32}"
 
 
 def q(prefix: str, name: str) -> str:
@@ -243,6 +248,12 @@ def build(
     if kind.name == "feedback":
         keep = ctx.settings.request_text == "keep"
         outputs["comment"] = _stored_text("keep" if keep else "redact", "comment", bind)
+    if kind.name == "labels":
+        errors += _label_checks(b, checked)
+        outputs["use_case"] = _label_use_case(b)
+        outputs["labelled_at"] = f"coalesce({q('v', 'labelled_at')}, now()::TIMESTAMP)"
+        outputs["note"] = _stored_text("redact", "note", bind)
+        outputs["source"] = bind(source_label or "file")
     content = f", {bind(SEP)}, ".join(
         f"coalesce(CAST({c} AS VARCHAR), {bind(NULL_MARK)})" for c in content_cols
     )
@@ -250,6 +261,8 @@ def build(
         ident = f"CASE WHEN {q('v', kind.identity)} IS NOT NULL THEN md5_number({bind(ID_PREFIX)} || {q('v', kind.identity)}) ELSE content_hash END"
     else:
         ident = "content_hash"
+    if kind.name == "labels":  # the identity of the labelled usage event
+        ident = event_identity_sql(q("v", "event_id"), bind)
     if key_sql is not None:  # the source's own record identity wins over the content's
         ident = f"CASE WHEN __key_src IS NOT NULL THEN md5_number({bind(KEY_PREFIX)} || __key_src) ELSE {ident} END"
     names = OUTPUTS[kind.name]
@@ -292,3 +305,52 @@ def _cost_checks(b: _Builder, checked: list[str]) -> list[str]:
         f"THEN {before} || {n['period_end']} || {middle} || {n['period_start']} || {after} END AS __period"
     )
     return ["__period"]
+
+
+def event_identity_sql(event_id: str, bind: Binder) -> str:
+    """usage_events.identity of the event a label names: md5 of the event_id, as ingest stores it, or the
+    identity itself for `#<32 hex>` (an event stored without an event_id)."""
+    return (
+        f"CASE WHEN regexp_full_match({event_id}, {bind(IDENTITY_REF)}) "
+        f"THEN CAST('0x' || substr({event_id}, 2) AS UHUGEINT) "
+        f"ELSE md5_number({bind(ID_PREFIX)} || {event_id}) END"
+    )
+
+
+def _label_checks(b: _Builder, checked: list[str]) -> list[str]:
+    """A label must name a stored usage event of its deployment (checked only when both are valid)."""
+    event, dep = q("v", "event_id"), q("v", "deployment")
+    ident = event_identity_sql(event, b.bind)
+    opening, middle = b.lit('event_id "'), b.lit('" is not a usage event of deployment ')
+    checked.append(
+        f"CASE WHEN {event} IS NOT NULL AND {q('e', 'deployment')} IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM usage_events u WHERE u.deployment = {dep} AND u.identity = {ident}) "
+        f"THEN {opening} || left({event}, {MAX_SHOWN}) || {middle} || {dep} END AS __event"
+    )
+    return ["__event"]
+
+
+def _label_use_case(b: _Builder) -> str:
+    """The label as given, trimmed, except that `out of scope` in any case or spacing is out_of_scope and a
+    deployment's approved use case is matched regardless of case, spaces and dashes."""
+    given = q("v", "use_case")
+    keys: list[str] = []
+    names: list[str] = []
+    for dep_id in b.ctx.registry.ids:
+        for use_case in b.ctx.registry.deployments[dep_id].approved_use_cases:
+            keys.append(dep_id + SEP + _label_key(use_case))
+            names.append(use_case)
+    keys.append(SEP + "out_of_scope")
+    names.append(OUT_OF_SCOPE)
+    key = f"lower(regexp_replace({given}, '[\\s-]+', '_', 'g'))"
+    dep = q("v", "deployment")
+    found = (
+        f"coalesce(list_extract({lit_list(b.bind, names)}, list_position({lit_list(b.bind, keys)}, "
+        f"coalesce({dep}, '') || {b.lit(SEP)} || {key})), "
+        f"list_extract({lit_list(b.bind, names)}, list_position({lit_list(b.bind, keys)}, {b.lit(SEP)} || {key})))"
+    )
+    return f"coalesce({found}, {given})"
+
+
+def _label_key(use_case: str) -> str:
+    return re.sub(r"[\s-]+", "_", use_case.strip()).lower()

@@ -33,22 +33,28 @@ class Grains:
     keys: str
 
 
-KEYS = "use_case, inferred_use_case, team, data_class, model"
+SCOPE_KEYS = "use_case, inferred_use_case, audited_use_case, inferred_band"
+KEYS = f"{SCOPE_KEYS}, team, data_class, model"
 ALL_GRAINS = Grains(
-    sets="(deployment, wk), (deployment, wk, use_case, inferred_use_case), (deployment, wk, team), "
+    sets=f"(deployment, wk), (deployment, wk, {SCOPE_KEYS}), (deployment, wk, team), "
     "(deployment, wk, data_class), (deployment, wk, model)",
-    # GROUPING's bit is 1 for a column the row's set does not group
-    grain="CASE GROUPING(use_case, inferred_use_case, team, data_class, model) WHEN 31 THEN 'week' "
-    "WHEN 7 THEN 'scope' WHEN 27 THEN 'team' WHEN 29 THEN 'data_class' ELSE 'model' END",
+    # GROUPING's bit is 1 for a column the row's set does not group (the first column is the highest bit)
+    grain=f"CASE GROUPING({KEYS}) WHEN 127 THEN 'week' "
+    "WHEN 7 THEN 'scope' WHEN 123 THEN 'team' WHEN 125 THEN 'data_class' ELSE 'model' END",
     keys=KEYS,
 )
 SCOPE_GRAIN = Grains(
-    sets="(deployment, wk, use_case, inferred_use_case)",
+    sets=f"(deployment, wk, {SCOPE_KEYS})",
     grain="'scope'",
-    keys="use_case, inferred_use_case, NULL, NULL, NULL",
+    keys=f"{SCOPE_KEYS}, NULL, NULL, NULL",
+)
+# New rows of an ingested file: no placement, no person's label yet.
+NEW_ROWS = (
+    "(SELECT *, CAST(NULL AS VARCHAR) AS inferred_use_case, CAST(NULL AS VARCHAR) AS audited_use_case, "
+    "CAST(NULL AS SMALLINT) AS inferred_band FROM {source})"
 )
 _USAGE_COLUMNS = (
-    "deployment, wk, grain, use_case, inferred_use_case, team, data_class, model, events, errors, "
+    "deployment, wk, grain, use_case, inferred_use_case, audited_use_case, inferred_band, team, data_class, model, events, errors, "
     "escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, uncosted_output_tokens, "
     "uncosted_token_events"
 )
@@ -74,19 +80,26 @@ class Touched:
     hi: datetime
 
 
-def _usage_sql(source: str, inferred: str, grains: Grains) -> str:
+def _usage_sql(source: str, grains: Grains) -> str:
     return _sql(
         "rollup_usage",
         source=source,
-        inferred=inferred,
         sets=grains.sets,
         grain=grains.grain,
         keys=grains.keys,
     )
 
 
+def scope_events(where: str) -> str:
+    """Stored usage events with the labels and audit draws the scope grain reads (scope_events.sql), as a
+    relation; `where` filters usage_events `e` with the caller's parameters."""
+    return f"({_sql('scope_events', where=where)})"
+
+
 def _sql(name: str, **parts: str) -> str:
-    text = sqlfiles.sql_text(sqlfiles.CORE_SQL, name)
+    """postlaunch/sql/NAME.sql without its comment lines, each {part} filled in."""
+    lines = sqlfiles.sql_text(sqlfiles.CORE_SQL, name).splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     for key, value in parts.items():
         text = text.replace("{" + key + "}", value)
     return text
@@ -149,17 +162,15 @@ def _span(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[datetime | None
     return lo, hi
 
 
-def add_usage(
-    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, *, placed: bool = False
-) -> Touched | None:
+def add_usage(conn: duckdb.DuckDBPyConnection, timezone: str, source: str) -> Touched | None:
     """Append the aggregates of the usage rows in relation `source` (inside the caller's transaction) and
-    recount the users of the weeks they touch. `placed`: the relation has inferred_use_case (stored
-    events); new rows of an ingest are not placed yet. Returns what was touched (None: no rows)."""
+    recount the users of the weeks they touch: the new rows of an ingest, not placed or labelled yet.
+    Returns what was touched (None: no rows)."""
     lo, hi = _span(conn, source)
     if lo is None or hi is None:
         return None
     params = wk.tz_params(timezone, lo, hi)
-    sql = _usage_sql(source, "inferred_use_case" if placed else "NULL", ALL_GRAINS)
+    sql = _usage_sql(NEW_ROWS.format(source=source), ALL_GRAINS)
     _execute(conn, f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}", params)
     deployments = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
     touched = Touched(sorted(deployments), lo, hi)
@@ -209,8 +220,9 @@ def add_feedback(conn: duckdb.DuckDBPyConnection, timezone: str, source: str) ->
 def replace_scope(
     conn: duckdb.DuckDBPyConnection, timezone: str, deployment: str, lo: datetime, hi: datetime
 ) -> None:
-    """Recompute the scope grain of `deployment`'s weeks that hold lo..hi from its stored events (after
-    placement changed inferred use cases; inside the caller's transaction)."""
+    """Recompute the scope grain of `deployment`'s weeks that hold lo..hi from its stored events, labels
+    and audit draws (after placement changed inferred use cases, or labels arrived; inside the caller's
+    transaction)."""
     wks = week_indexes(timezone, lo, hi)
     start = wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0]
     end = wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1]
@@ -219,13 +231,25 @@ def replace_scope(
         "DELETE FROM usage_rollup WHERE deployment = $dep AND grain = 'scope' AND list_contains($wks::BIGINT[], wk)",
         {"dep": deployment, "wks": wks},
     )
-    source = "(SELECT * FROM usage_events WHERE deployment = $dep AND ts >= $lo AND ts < $hi)"
-    sql = _usage_sql(source, "inferred_use_case", SCOPE_GRAIN)
+    source = scope_events("e.deployment = $dep AND e.ts >= $lo AND e.ts < $hi")
+    sql = _usage_sql(source, SCOPE_GRAIN)
     _execute(
         conn,
         f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
         {"dep": deployment, "lo": start, "hi": end, **wk.tz_params(timezone, start, end)},
     )
+
+
+def replace_scope_of_events(conn: duckdb.DuckDBPyConnection, timezone: str, identities: str) -> None:
+    """Recompute the scope grain of the weeks holding the usage events whose identities the relation
+    `identities` lists (a column `identity`), per deployment (labels arrived for them)."""
+    spans = _execute(
+        conn,
+        f"SELECT deployment, min(ts), max(ts) FROM usage_events WHERE identity IN (SELECT identity FROM {identities}) "
+        "GROUP BY deployment ORDER BY deployment",
+    )
+    for deployment, lo, hi in spans:
+        replace_scope(conn, timezone, deployment, lo, hi)
 
 
 def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterable[str] | None = None) -> None:
@@ -236,11 +260,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
     params = {} if ids is None else {"ids": ids}
     for table in TABLES:
         _execute(conn, f"DELETE FROM {table}{where}", params)
-    usage = (
-        "usage_events"
-        if ids is None
-        else "(SELECT * FROM usage_events WHERE list_contains($ids::VARCHAR[], deployment))"
-    )
+    usage = scope_events("true" if ids is None else "list_contains($ids::VARCHAR[], e.deployment)")
     feedback = (
         "feedback"
         if ids is None
@@ -248,7 +268,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
     )
     lo, hi = _span(conn, "usage_events")
     if lo is not None and hi is not None:
-        sql = _usage_sql(usage, "inferred_use_case", ALL_GRAINS)
+        sql = _usage_sql(usage, ALL_GRAINS)
         _execute(
             conn,
             f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.engine import ingest_paths
 from ingest.scope import place as place_mod
-from ingest.scope.place import NO_DESCRIPTIONS, fit_model, place_pending
+from ingest.scope.place import NO_DESCRIPTIONS, fit_model, fit_with_traffic, place_pending
 from metrics import api
 from metrics import scope as mscope
 from postlaunch.config import Context, load_context
@@ -108,8 +108,14 @@ def by_dep(summaries: list) -> dict:  # type: ignore[type-arg]
     return {s.deployment: s for s in summaries}
 
 
+def stored_model(ctx: Context, dep: str):  # type: ignore[no-untyped-def]
+    """The model placement fits: the registry's, with the deployment's labelled requests as examples."""
+    with connect(ctx.db) as conn:
+        return fit_with_traffic(conn, ctx.registry.get(dep))
+
+
 def test_expected_placements(ws) -> None:  # type: ignore[no-untyped-def]
-    model = fit_model(ws.ctx().registry.get("helpdesk"))
+    model = stored_model(ws.ctx(), "helpdesk")
     labels, _ = model.place(list(EXPECTED))
     assert dict(zip(EXPECTED, labels, strict=True)) == EXPECTED
 
@@ -118,7 +124,8 @@ def test_unlabeled_placed_labelled_never_touched(ws) -> None:  # type: ignore[no
     ctx = ws.ctx()
     summaries = by_dep(place_pending(ctx))
     s = summaries["helpdesk"]
-    fp = fit_model(ctx.registry.get("helpdesk")).fingerprint()
+    fp = stored_model(ctx, "helpdesk").fingerprint()
+    assert fp != fit_model(ctx.registry.get("helpdesk")).fingerprint()  # labelled e1, e2 joined the examples
     # e3, e4, e5, e6, e7: unlabeled with text (rows, not requests); 3 distinct texts; e6 and e7 out of scope
     assert (s.placed, s.distinct_texts, s.out_of_scope, s.fingerprint, s.reason) == (5, 3, 2, fp, None)
     got = rows(ctx, "deployment = 'helpdesk'")
@@ -304,7 +311,9 @@ def test_sample_support_triage_inferred_drift(tmp_path: Path) -> None:
     # the labelled story (sample_data/README.md): ~0.5% to W41, 11.5% and 14.0% in W46-W47
     assert labelled[early].mean() < 0.01 and labelled[late].min() > 0.10
     # the unlabeled texts drift the same way, and the placement sees it
-    assert inferred[early].mean() < 0.01
-    assert inferred[late].min() > 0.04
-    assert inferred[late].mean() > 8 * inferred[early].mean()
+    # early weeks: about the expected false-flag rate (the labelled requests that joined as references
+    # raise the calibrated threshold a little: ~3% flagged instead of <1% with the registry's examples only)
+    assert inferred[early].mean() < 0.04
+    assert inferred[late].min() > 0.10
+    assert inferred[late].mean() > 4 * inferred[early].mean()
     assert inferred["2026-W44"] > inferred[early].max()
