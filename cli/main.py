@@ -25,6 +25,7 @@ COMMANDS: dict[str, str] = {
     "decide": "record a decision (expand, continue, limit, pause, stop) in the decision log",
     "verify": "verify the hash chain of the decision log",
     "rollup": "rebuild the weekly rollup every metric reads (after a timezone change)",
+    "scope": "the weekly audit sample of requests to label (scope sample)",
     "sample": "write a realistic sample organization (registry and data files)",
     "demo": "sample data into a fresh database, then the dashboard",
     "dashboard": "open the dashboard (Streamlit) on http://127.0.0.1:8501",

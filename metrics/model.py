@@ -34,6 +34,8 @@ METRIC_DETAILS: tuple[str, ...] = (
     "previous_events",
     "interval",
     "split",
+    "estimate",
+    "estimate_basis",
     "usage_cost_source",
     "currency",
     "baseline_weeks",
@@ -64,6 +66,10 @@ class MetricResult(_Model):
     previous_events: int | None = None
     interval: str | None = None
     split: dict[str, Any] | None = None
+    # scope metrics (DESIGN §12): what the figure rests on: {"method": labelled | inferred | audited,
+    # "audited_n", "inferred_n", "labelled_n"}, and in words how placed requests were corrected
+    estimate: dict[str, Any] | None = None
+    estimate_basis: str | None = None
     usage_cost_source: str | None = None
     currency: str | None = None
     baseline_weeks: list[str] | None = None
@@ -74,6 +80,9 @@ class MetricResult(_Model):
     weekly_budget: float | None = None
     previous_mean: float | None = None
     note: str | None = None
+    # the same metric over labelled events alone (scope metrics; not in the JSON): an alert resting on
+    # placement without audit is one this part does not reach (metrics.recommend)
+    labelled_part: MetricResult | None = Field(default=None, exclude=True)
 
     @model_serializer(mode="wrap")
     def _without_unset_details(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:

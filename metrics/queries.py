@@ -4,6 +4,7 @@ records keyed by week index; every value bound as a named parameter. Only reads.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -40,12 +41,44 @@ def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) ->
 
 
 class MixRow(NamedTuple):
-    """Events of one deployment-week with one use case (label, else placement; None: neither)."""
+    """Events of one deployment-week with one scope key: a label (the data's, or a person's outside an
+    audit draw), else a person's label of an audited event, else a placement with its score band."""
 
-    use_case: str | None
-    labelled: bool
-    out_of_scope: bool
+    label: str | None
+    placed: str | None
+    audited: str | None
+    band: int | None
+    label_out: bool
+    placed_out: bool
+    audited_out: bool
     events: int
+
+    @property
+    def kind(self) -> str:
+        """labelled | audited | inferred | unplaced: what the row's use case rests on."""
+        if self.label is not None:
+            return "labelled"
+        if self.audited is not None:
+            return "audited" if self.placed is not None else "labelled"
+        return "inferred" if self.placed is not None else "unplaced"
+
+    @property
+    def use_case(self) -> str | None:
+        """The use case it counts under: the label, the audited label, else the placement."""
+        return (
+            self.label
+            if self.label is not None
+            else self.audited
+            if self.audited is not None
+            else self.placed
+        )
+
+    @property
+    def out_of_scope(self) -> bool:
+        kind = self.kind
+        if kind == "labelled":
+            return self.label_out if self.label is not None else self.audited_out
+        return self.audited_out if kind == "audited" else self.placed_out
 
 
 @dataclass
@@ -103,6 +136,8 @@ class RawData:
     feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
     cost: dict[int, dict[str, float]] = field(default_factory=dict)
     incidents: dict[int, IncidentWeek] = field(default_factory=dict)
+    # the stored scope model's calibration (expected_false_flag_rate, bands; None before any placement)
+    scope_calibration: dict[str, Any] | None = None
 
 
 def load_raw(
@@ -146,8 +181,22 @@ def load_raw(
     for row in mix:
         week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
         week.mix.append(
-            MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), int(row["events"]))
+            MixRow(
+                row["label"],
+                row["placed"],
+                row["audited"],
+                None if row["band"] is None else int(row["band"]),
+                bool(row["label_out"]),
+                bool(row["placed_out"]),
+                bool(row["audited_out"]),
+                int(row["events"]),
+            )  # fmt: skip
         )
+    for row in sqlfiles.rows(
+        conn, "SELECT deployment, calibration FROM scope_models WHERE list_contains($ids::VARCHAR[], deployment)",
+        {"ids": ids},
+    ):  # fmt: skip
+        out[row["deployment"]].scope_calibration = _calibration(row["calibration"])
     for row in run(conn, "rollup_feedback", {"ids": ids}):
         dep, week = row.pop("deployment"), row.pop("wk")
         out[dep].feedback[week] = FeedbackWeek(**row)
@@ -178,6 +227,14 @@ def load_raw(
         for dep, raw in out.items():
             raw.incidents = {w: by_dep[dep][w] for w in ranges[dep] if w in by_dep[dep]}
     return out
+
+
+def _calibration(text: str | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def history_weeks(raw: RawData, until: int | None = None) -> list[int]:

@@ -13,6 +13,9 @@ from postlaunch import weeks as wk
 from postlaunch.catalog import Action
 
 EXPAND_MAX_BURN = 0.8
+CHECK_A_SAMPLE = (
+    "placed by text, not yet checked by a person — check a sample to confirm; at most limit until then"
+)
 EXPAND_MIN_WEEKS = 4
 
 
@@ -23,6 +26,9 @@ class WeekSignals:
     week: str
     alerts: tuple[Alert, ...]
     has_events: bool = True
+    # scope metrics whose alert rests on placement by text alone (no audit this week, the labelled part
+    # below the level): such an alert recommends at most limit, "check a sample" (DESIGN §12, a §7 amendment)
+    unconfirmed: frozenset[str] = frozenset()
 
 
 def _reason(
@@ -85,8 +91,9 @@ def recommend(
             for a in alerts
         ]
         return _recommendation("stop", tuple(reasons))
-    # 2. pause: a critical risk or scope alert this week, or quality this week and the week before.
-    risk_scope = _critical(this, {"risk", "scope"})
+    # 2. pause: a critical risk or scope alert this week, or quality this week and the week before; never
+    # from a scope alert that rests on placement alone (rule 3 limits instead, "check a sample").
+    risk_scope = [a for a in _critical(this, {"risk", "scope"}) if a.metric not in this.unconfirmed]
     quality_now, quality_before = _critical(this, {"quality"}), _critical(back(1), {"quality"})
     if risk_scope or (quality_now and quality_before):
         reasons = [
@@ -111,8 +118,12 @@ def recommend(
     ]
     if limiting:
         reasons = [
-            _alert_reason(3, "limit", a, week, f"{a.level} {a.category} alert this week") for a in limiting
-        ]
+            _alert_reason(
+                3, "limit", a, week,
+                CHECK_A_SAMPLE if a.metric in this.unconfirmed else f"{a.level} {a.category} alert this week",
+            )
+            for a in limiting
+        ]  # fmt: skip
         return _recommendation("limit", tuple(reasons))
     # 4. expand, else 5. continue with the conditions that failed.
     met: list[Reason] = []

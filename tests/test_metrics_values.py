@@ -93,7 +93,7 @@ CASES: list[Case] = [
     Case("oos label wins, split", "out_of_scope_share", "2026-W02",
          {"usage_events": [U(use_case="classify", inferred_use_case="out_of_scope"), U(use_case="poetry"),
                            U(inferred_use_case="out_of_scope"), U(inferred_use_case="route"), U()]},
-         0.5, 4, extra={"split": {"labelled": {"n": 2, "out_of_scope": 1}, "inferred": {"n": 2, "out_of_scope": 1}}}),
+         0.5, 4, extra={"split": {"labelled": {"n": 2, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0}, "inferred": {"n": 2, "out_of_scope": 1}}}),
     Case("oos unseen label, requests", "out_of_scope_share", "2026-W02",
          {"usage_events": [U(use_case="never_seen", requests=3), U(use_case="route")]}, 0.75, 4),
     Case("oos nothing placed", "out_of_scope_share", "2026-W02", {"usage_events": [U(), U()]}, None, 0),
