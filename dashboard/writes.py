@@ -1,10 +1,15 @@
 """The dashboard's writes, through the same code paths as the commands: recording a decision
-(`actions.decide.record_decision`, as `postlaunch decide`) and loading uploaded files
-(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each opens its own short-lived connection.
+(`actions.decide.record_decision`, as `postlaunch decide`), loading uploaded files
+(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`), drawing the week's audit sample
+(`ingest.scope.audit.draw_sample`, as `postlaunch scope sample`) and storing a person's answer as a label
+(`ingest.engine.ingest_paths` of kind labels, as `postlaunch ingest labels`). Each opens its own
+short-lived connection.
 """
 
 from __future__ import annotations
 
+import csv
+import getpass
 import tempfile
 from dataclasses import asdict, is_dataclass
 from datetime import date
@@ -16,11 +21,13 @@ from dashboard import state
 from ingest.adapters import ADAPTERS
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
+from ingest.engine import FileResult, ingest_paths
 from ingest.pipeline import ingest_and_place
+from ingest.scope.audit import DEFAULT_N, Draw, draw_sample
 from metrics.model import Review
 from postlaunch import db as pdb
 from postlaunch.decisions import DecisionRecord
-from postlaunch.errors import UsageError
+from postlaunch.errors import PostlaunchError, UsageError
 
 ADAPTER_HELP = {
     "otel": "OpenTelemetry GenAI spans (OTLP/JSON) → usage and feedback",
@@ -86,6 +93,40 @@ def ingest_upload(
         path.write_bytes(content)
         outcome = ingest_and_place(ctx, kind, [path], mapping=mapping, strict=strict)
     return [_plain(r) for r in outcome.files]
+
+
+def labeller() -> str:
+    """Who is labelling and drawing: the operating-system user of the dashboard's one local user. The one
+    place to switch to the signed-in identity once login (DESIGN §17) is there."""
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "unknown"
+
+
+def draw_audit_sample(deployment: str, week: str, by: str, *, new: bool = False, n: int = DEFAULT_N) -> Draw:
+    """The week's audit sample, drawn (and recorded) now unless it exists, as `postlaunch scope sample`."""
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        return draw_sample(conn, ctx, deployment, week, n=n, new=new, by=by)
+
+
+def record_label(deployment: str, week: str, event_id: str, use_case: str, by: str) -> FileResult:
+    """Store one answer of "Check a sample" as a label at once, as `postlaunch ingest labels` does with a
+    one-row file (validated, versioned with history, the week's rollup updated). Placement picks the new
+    label up at the next ingest."""
+    ctx = state.context()
+    with tempfile.TemporaryDirectory(prefix="postlaunch-label-") as folder:
+        path = Path(folder) / f"check-a-sample-{deployment}-{week}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["event_id", "deployment", "use_case", "labelled_by"])
+            writer.writerow([event_id, deployment, use_case, by])
+        [result] = ingest_paths(ctx, "labels", [path])
+    if result.status != "loaded" or result.quarantined:
+        reason = result.message or "; ".join(result.reasons) or "not stored"
+        raise PostlaunchError(f"The answer was not stored: {reason}")
+    return result
 
 
 def record_decision(

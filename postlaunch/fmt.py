@@ -252,3 +252,28 @@ SHORT: dict[str, str] = {
 
 def short(metric: str) -> str:
     return SHORT.get(metric, metric.replace("_", " "))
+
+
+CHECK_A_SAMPLE = "placed by text, not yet checked by a person — check a sample to confirm"
+
+
+def estimate_text(estimate: Any, basis: str | None = None) -> str | None:
+    """How a scope figure was made, in words (the `estimate` of DESIGN §12), or None without one."""
+    if not isinstance(estimate, dict) or "method" not in estimate:
+        return None
+    audited, inferred, labelled = (
+        int(estimate.get(k) or 0) for k in ("audited_n", "inferred_n", "labelled_n")
+    )
+    parts = [f"{labelled:,} labelled"] if labelled else []
+    if estimate["method"] == "labelled":
+        return f"from labels alone ({labelled:,} requests with a use case label)" if labelled else None
+    if estimate["method"] == "audited":
+        text = (
+            f"checked by a person: {audited:,} of this week's requests in the audit sample; "
+            f"{inferred:,} more placed by text and corrected with what the checks found"
+        )
+    else:
+        text = f"{CHECK_A_SAMPLE} ({inferred:,} requests placed by text)"
+    if parts:
+        text += f"; {', '.join(parts)}"
+    return text + (f". {basis[0].upper()}{basis[1:]}." if basis else "")

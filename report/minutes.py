@@ -131,6 +131,10 @@ def _incidents(review: Review) -> list[str]:
 
 def _examples(review: Review) -> list[str]:
     lines = ["", "## Outside the approved use", ""]
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    if how:
+        lines += [f"How the out-of-scope share was made: {how}", ""]
     if not review.out_of_scope_examples:
         return lines + ["No out-of-scope requests this week."]
     for ex in review.out_of_scope_examples:

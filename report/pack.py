@@ -164,11 +164,14 @@ def _incidents(review: Review) -> str:
 
 
 def _out_of_scope(review: Review) -> str:
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    note = f'<p class="note">How the out-of-scope share was made: {_e(how)}</p>' if how else ""
     rows = []
     for ex in review.out_of_scope_examples:
         shown = "<br>".join(f"“{_e(t)}”" for t in ex.examples[:3])
         rows.append([_e(ex.use_case), _e(ex.source), _e(f"{ex.events:,}"), shown])
-    return _table(
+    return note + _table(
         ["use case", "how known", "requests", "examples"], rows, "No requests outside the approved use."
     )
 

@@ -102,6 +102,10 @@ def _alerts(review: Review) -> None:
 
 def _scope(review: Review) -> None:
     st.subheader("Outside the approved use")
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    if how:
+        st.caption(f"How the out-of-scope share was made: {how}")
     if not review.out_of_scope_examples:
         st.caption("No requests outside the approved use cases this week.")
         return
