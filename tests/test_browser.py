@@ -100,3 +100,30 @@ def test_review_flow_in_a_real_browser(server: str, page: object, sample_copy: S
             p.locator(".js-plotly-plot").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
         no_error_on(p)
         screenshot(p, path)
+
+
+def test_check_a_sample_with_the_keyboard_in_a_real_browser(
+    server: str, page: object, sample_copy: SampleDb
+) -> None:
+    from postlaunch import db as pdb
+    from postlaunch.config import load_context
+
+    ctx = load_context(sample_copy.config, sample_copy.db)
+    approved = list(ctx.registry.get(DRIFTING).approved_use_cases)
+    p = page
+    p.goto(f"{server}/scope?deployment={DRIFTING}&week=2026-W47")  # type: ignore[attr-defined]
+    p.get_by_role("button", name="Draw 40 requests to check").click(timeout=60_000)  # type: ignore[attr-defined]
+    p.get_by_text("0 of 40 checked").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    p.get_by_text("Request 1 of 40").scroll_into_view_if_needed()  # type: ignore[attr-defined]
+    no_error_on(p)
+    screenshot(p, "check_a_sample")
+    for key, done in (("1", 1), ("0", 2), ("2", 3)):  # the first use case, out of scope, the second
+        p.mouse.click(600, 5)  # type: ignore[attr-defined]  # focus the page, not a widget
+        p.keyboard.press(key)  # type: ignore[attr-defined]
+        p.get_by_text(f"{done} of 40 checked").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    screenshot(p, "check_a_sample_answered")
+    with pdb.connect(sample_copy.db, read_only=True) as conn:
+        stored = conn.execute(
+            "SELECT l.use_case FROM labels l JOIN scope_draw_events de USING (identity) ORDER BY de.position"
+        ).fetchall()
+    assert [r[0] for r in stored] == [approved[0], "out_of_scope", approved[1]]
