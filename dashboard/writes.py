@@ -19,9 +19,9 @@ from typing import Any
 from actions import decide
 from dashboard import state
 from ingest.adapters import ADAPTERS
+from ingest.engine import FileResult, ingest_paths
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
-from ingest.engine import FileResult, ingest_paths
 from ingest.pipeline import ingest_and_place
 from ingest.scope.audit import DEFAULT_N, Draw, draw_sample
 from metrics.model import Review

@@ -7,8 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from metrics.model import MetricResult
-from metrics.scope_estimate import Pooled, ScopeWeek, scope_week
 from metrics.queries import FeedbackWeek, IncidentWeek, RawData, UsageWeek
+from metrics.scope_estimate import Pooled, ScopeWeek, scope_week
 from metrics.stats import js_distance, mean_interval, wilson
 from postlaunch import weeks as wk
 from postlaunch.catalog import BY_NAME, METRICS

@@ -31,8 +31,8 @@ N_BANDS = BAND_HIGH - BAND_LOW + 1
 # shape for out-of-scope requests (mostly below the threshold): they steer the first audited weeks only.
 PRIOR_IN_WEIGHT = 5.0
 PRIOR_OUT_WEIGHT = 2.0
-# Without audit, the real false-flag rate may be this many times what the calibration predicts, either
-# way, and the detection rate this much above its estimate. Set on the tuning groups (docs/scope.md).
+# Without audit, the real false-flag rate may be this many times what the calibration predicts, and the
+# detection rate this much above its estimate. Set on the tuning groups (docs/scope.md).
 FPR_SPREAD = 1.5
 DETECTION_SPREAD = 0.15
 
@@ -50,7 +50,8 @@ def bands_of(scores: np.ndarray, threshold: float) -> np.ndarray:
     scores = np.asarray(scores, dtype=float)
     raw = np.clip(np.floor((scores - threshold) / BAND_WIDTH), BAND_LOW, BAND_HIGH).astype(int)
     outside = (scores < threshold) | (scores <= 0.0)
-    return np.where(outside, np.minimum(raw, -1), np.maximum(raw, 0))
+    bands: np.ndarray = np.where(outside, np.minimum(raw, -1), np.maximum(raw, 0))
+    return bands
 
 
 def band_vector(counts: Mapping[int, float]) -> np.ndarray:
@@ -95,13 +96,15 @@ def prior_inside(calibration_bands: Sequence[float] | None) -> np.ndarray:
     base = np.asarray(calibration_bands if calibration_bands is not None else np.ones(N_BANDS), dtype=float)
     if base.shape != (N_BANDS,) or base.sum() <= 0:
         base = np.ones(N_BANDS)
-    return base / base.sum() * PRIOR_IN_WEIGHT + 0.05
+    prior: np.ndarray = base / base.sum() * PRIOR_IN_WEIGHT + 0.05
+    return prior
 
 
 def prior_outside() -> np.ndarray:
     """PRIOR_OUT_WEIGHT requests, three times as likely in each band below the threshold as above it."""
     shape = np.where(np.arange(N_BANDS) < -BAND_LOW, 1.0, 1.0 / 3.0)
-    return shape / shape.sum() * PRIOR_OUT_WEIGHT
+    prior: np.ndarray = shape / shape.sum() * PRIOR_OUT_WEIGHT
+    return prior
 
 
 def learn_rates(
@@ -191,9 +194,10 @@ def calibrated_share(
 ) -> ShareInterval:
     """Out-of-scope share of placed requests nobody checked, from the placement alone: flagged requests
     corrected for the calibration's false-flag rate and an estimated detection rate (blended in as in
-    scopetext.share), with an interval that allows the real false-flag rate between 1/FPR_SPREAD and
-    FPR_SPREAD times the calibrated one and the detection rate between MIN_DETECTION and
-    DETECTION_SPREAD above its estimate. A week whose true share is 0 then does not alert."""
+    scopetext.share), with an interval whose low end allows the real false-flag rate to be FPR_SPREAD
+    times the calibrated one and the detection rate DETECTION_SPREAD above its estimate (a week whose true
+    share is 0 then does not alert), and whose high end takes every flag as real and half of the
+    out-of-scope requests as missed (MIN_DETECTION)."""
     counts = np.asarray(placed_bands, dtype=float)
     n = float(counts.sum())
     if n <= 0:
@@ -209,9 +213,8 @@ def calibrated_share(
         weight = min((lower_only - RAMP_START) / (RAMP_END - RAMP_START), 1.0)
         share = (1 - weight) * lower_only + weight * _adjusted(observed, fpr, detection)
     q_lo, q_hi = wilson(flagged, n)
-    fpr_hi, fpr_lo = min(fpr * FPR_SPREAD, 0.5), fpr / FPR_SPREAD
-    low = _adjusted(q_lo, fpr_hi, min(detection + DETECTION_SPREAD, 1.0))
-    high = max(_adjusted(q_hi, fpr_lo, MIN_DETECTION), low)
+    low = _adjusted(q_lo, min(fpr * FPR_SPREAD, 0.5), min(detection + DETECTION_SPREAD, 1.0))
+    high = max(_adjusted(q_hi, 0.0, MIN_DETECTION), low)  # every flag real, half the out-of-scope missed
     return ShareInterval(min(max(share, low), high), low, high, "calibration")
 
 

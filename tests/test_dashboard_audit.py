@@ -3,6 +3,9 @@ time with the approved use cases and out_of_scope to choose from, progress, each
 a label (a new AppTest, like a reopened tab, continues where the last one stopped), going back to change
 an answer (history kept), and the estimate turning from inferred to audited."""
 
+# The sample fixtures are imported from dashboard_db; pytest injects them by parameter name.
+# ruff: noqa: F811
+
 from __future__ import annotations
 
 import pytest

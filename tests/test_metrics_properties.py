@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.scope_estimate import Pooled, scope_week
 from metrics.queries import MixRow, UsageWeek
+from metrics.scope_estimate import Pooled, scope_week
 from metrics.stats import js_distance, mean_interval, wilson
 from metrics.status import Levels, status_of
 
