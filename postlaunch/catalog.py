@@ -69,9 +69,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("feedback_count", "feedback", "rows", "count", "below", "feedback rows in the week (by their ts)",
            n="feedback rows in the week"),
     Metric("out_of_scope_share", "scope", "share", "proportion", "above",
-           "events whose use case (the use_case label, else the inferred placement; `out_of_scope` is never "
-           "approved) is set and not approved / events with a use case; `split` gives the labelled and "
-           "inferred parts", "events", "events with a use case"),
+           "events whose use case (a label, a person's label from the audit sample, else the inferred "
+           "placement; `out_of_scope` is never approved) is set and not approved / events with a use case. "
+           "Placed events are corrected with the error rates learned from every audited event of the "
+           "deployment up to the week, else with the calibration, whose uncertainty the interval carries; "
+           "`estimate` says how (method labelled, inferred or audited, with audited_n, inferred_n, "
+           "labelled_n) and `split` gives the labelled, audited and inferred parts", "events",
+           "events with a use case"),
     Metric("unlabeled_share", "scope", "share", "proportion", "above",
            "events with neither a use_case label nor an inferred use case / events", "events"),
     Metric("unapproved_team_share", "scope", "share", "proportion", "above",
@@ -85,7 +89,8 @@ METRICS: tuple[Metric, ...] = (
            "mix and the baseline mix: the pooled mix of the first `baseline_weeks` (default 4) ISO weeks, "
            "from the launch week on, that have events with a use case. Computed for every week, the "
            "baseline weeks included (`in_baseline` marks them); `new_use_cases` lists use cases absent "
-           "from the baseline", "drift", "events with a use case"),
+           "from the baseline. Mixes count labels and audited labels as given and placed events with the "
+           "out-of-scope part corrected as in out_of_scope_share (`estimate`)", "drift", "events with a use case"),
     Metric("cost_total", "cost", "currency", "money", "above",
            "all cost in the week, in the reporting currency: cost records spread evenly over the days they "
            "cover, each day in its ISO week; where the week has no cost record of category usage, the usage "

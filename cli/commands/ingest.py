@@ -72,6 +72,8 @@ def summary_line(r: FileResult) -> str:
     line = f"{r.file}: rows={r.rows} loaded={r.loaded} duplicates={r.duplicates} quarantined={r.quarantined}"
     if r.notes.get("incidents_updated"):
         line += f" (incidents updated={r.notes['incidents_updated']})"
+    if r.notes.get("labels_replaced"):
+        line += f" (labels replaced={r.notes['labels_replaced']}; the earlier ones are kept in label_history)"
     adapter_notes = notes_line(r.notes)
     if adapter_notes:
         line += f"\n  {adapter_notes}"
