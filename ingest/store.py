@@ -155,24 +155,36 @@ def write(
     return c
 
 
+def _new_versions(
+    conn: duckdb.DuckDBPyConnection, table: str, key: str, history: str, cols: str, run_id: str
+) -> int:
+    """NEW_VERSIONS: the file's new rows of a versioned kind, numbered on from the stored version of their
+    `key` in `table` (`known`: it had one); every one of them appended to `history`. Returns how many."""
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {NEW_VERSIONS} AS SELECT v.*, coalesce(t.version, 0) + "
+        f"row_number() OVER (PARTITION BY v.{key} ORDER BY v.__line) AS version, t.{key} IS NOT NULL AS known "
+        f"FROM {V} v LEFT JOIN {table} t USING ({key}) "
+        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+    )
+    return int(
+        _one(
+            conn,
+            f"INSERT INTO {history} ({cols}, run_id, line, loaded_at) "
+            f"SELECT {cols}, $run, __line, now()::TIMESTAMP FROM {NEW_VERSIONS}",
+            {"run": run_id},
+        )
+    )
+
+
 def _write_incidents(
     conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
 ) -> int:
     cols = ", ".join(quote_ident(n) for n in outputs)
-    run_sql(
-        conn,
-        f"CREATE TEMP TABLE __pl_newv AS SELECT v.*, coalesce(i.version, 0) + "
-        f"row_number() OVER (PARTITION BY v.incident_id ORDER BY v.__line) AS version, i.incident_id IS NOT NULL AS known "
-        f"FROM {V} v LEFT JOIN incidents i USING (incident_id) "
-        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+    versions = _new_versions(
+        conn, "incidents", "incident_id", "incident_history", f"{cols}, content_hash, version", run_id
     )
-    versions = _one(
-        conn,
-        f"INSERT INTO incident_history ({cols}, content_hash, version, run_id, line, loaded_at) "
-        f"SELECT {cols}, content_hash, version, $run, __line, now()::TIMESTAMP FROM __pl_newv",
-        {"run": run_id},
-    )
-    latest = "(SELECT * FROM __pl_newv QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
+    latest = f"(SELECT * FROM {NEW_VERSIONS} QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
     sets = ", ".join(f"{quote_ident(n)} = n.{quote_ident(n)}" for n in outputs if n != "incident_id")
     updated = _one(
         conn,
@@ -187,38 +199,25 @@ def _write_incidents(
         {"run": run_id},
     )
     notes.update(incidents_added=added, incidents_updated=updated, versions=versions)
-    return int(versions)
+    return versions
 
 
 def _write_labels(
     conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
 ) -> int:
     """Every new label version into label_history; the latest per event replaces its row in labels."""
-    cols = ", ".join(quote_ident(n) for n in outputs)
+    cols = f"identity, content_hash, version, {', '.join(quote_ident(n) for n in outputs)}"
+    versions = _new_versions(conn, "labels", "identity", "label_history", cols, run_id)
+    replaced = _one(conn, f"SELECT count(DISTINCT identity) FROM {NEW_VERSIONS} WHERE known")
+    run_sql(conn, f"DELETE FROM labels WHERE identity IN (SELECT identity FROM {NEW_VERSIONS})")
     run_sql(
         conn,
-        f"CREATE TEMP TABLE {NEW_VERSIONS} AS SELECT v.*, coalesce(l.version, 0) + "
-        f"row_number() OVER (PARTITION BY v.identity ORDER BY v.__line) AS version, l.identity IS NOT NULL AS known "
-        f"FROM {V} v LEFT JOIN labels l USING (identity) "
-        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
-    )
-    versions = _one(
-        conn,
-        f"INSERT INTO label_history (identity, content_hash, version, {cols}, run_id, line, loaded_at) "
-        f"SELECT identity, content_hash, version, {cols}, $run, __line, now()::TIMESTAMP FROM __pl_newv",
-        {"run": run_id},
-    )
-    replaced = _one(conn, "SELECT count(DISTINCT identity) FROM __pl_newv WHERE known")
-    run_sql(conn, "DELETE FROM labels WHERE identity IN (SELECT identity FROM __pl_newv)")
-    run_sql(
-        conn,
-        f"INSERT INTO labels (identity, content_hash, version, {cols}, run_id, line) "
-        f"SELECT identity, content_hash, version, {cols}, $run, __line FROM __pl_newv "
+        f"INSERT INTO labels ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {NEW_VERSIONS} "
         f"QUALIFY row_number() OVER (PARTITION BY identity ORDER BY version DESC) = 1",
         {"run": run_id},
     )
     notes.update(labels_replaced=replaced)
-    return int(versions)
+    return versions
 
 
 def _quarantine(
