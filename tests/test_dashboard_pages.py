@@ -118,12 +118,12 @@ def test_weekly_review_shows_the_api_review(sample_db: SampleDb, monkeypatch: py
     # What the meeting reads, as literal text (the committed sample, support-triage 2026-W47).
     assert review["week"] == "2026-W47"
     scope_tile = tiles["out of scope"]
-    assert (scope_tile.value, scope_tile.delta) == ("12%", "+2.5 pp")
+    assert (scope_tile.value, scope_tile.delta) == ("12%", "+2.0 pp")
     assert (tiles["cost"].value, tiles["cost"].delta) == ("$904", "+$35.26 (+4%)")
     first = alerts.iloc[0]
     assert (first["metric"], first["value (n, CI)"]) == (
         "out_of_scope_share",
-        "12% (n=1,509; 95% CI 11%–14%)",
+        "12% (n=1,509; 95% CI 9.0%–23%)",  # the placed part carries its own uncertainty (DESIGN §12)
     )
     assert (first["threshold"], first["since"]) == (
         "above critical 5.0%",

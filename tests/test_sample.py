@@ -341,6 +341,7 @@ def test_command_prints_a_summary_and_gzip_replaces_the_plain_file(
 # The least each command needs on its command line.
 REQUIRED = {
     "ingest": ["usage"],
+    "scope": ["sample", "--deployment", "x", "--week", "2026-W01"],
     "sample": ["--out", "x"],
     "review": ["--deployment", "x"],
     "decide": [

@@ -261,10 +261,17 @@ def test_review_counts_inferred_events(ws) -> None:  # type: ignore[no-untyped-d
         split = mscope.placement_split(conn, ctx, "helpdesk", "2026-W45", "2026-W46")
     # W45: labelled e1 in, e2 out; inferred e3, e4, e5 in -> 1 of 5
     assert (w45["value"], w45["n"]) == (pytest.approx(0.2), 5)
-    assert w45["split"] == {"labelled": {"n": 2, "out_of_scope": 1}, "inferred": {"n": 3, "out_of_scope": 0}}
+    assert w45["split"] == {
+        "labelled": {"n": 2, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0},
+        "inferred": {"n": 3, "out_of_scope": 0},
+    }  # fmt: skip
     # W46: e6 (3 requests) and e7 placed out of scope, e7b labelled unapproved, e8 has no text -> 5 of 5
     assert (w46["value"], w46["n"]) == (1.0, 5)
-    assert w46["split"] == {"labelled": {"n": 1, "out_of_scope": 1}, "inferred": {"n": 4, "out_of_scope": 4}}
+    assert w46["split"] == {
+        "labelled": {"n": 1, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0},
+        "inferred": {"n": 4, "out_of_scope": 4},
+    }  # fmt: skip
+    assert w46["estimate"] == {"method": "inferred", "audited_n": 0, "inferred_n": 4, "labelled_n": 1}
     assert split.to_dict("records") == [
         {"week": "2026-W45", "labelled_in_scope": 1, "labelled_out_of_scope": 1, "inferred_in_scope": 3,
          "inferred_out_of_scope": 0, "unplaced": 0, "unplaced_with_text": 0},
