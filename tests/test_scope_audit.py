@@ -84,7 +84,10 @@ def test_round_trip_sample_labels_estimate(
     assert after.estimate == {"method": "audited", "audited_n": 40, "inferred_n": 488, "labelled_n": 981}
     assert after.split is not None and after.split["audited"] == {"n": 40, "out_of_scope": 10}
     assert after.ci is not None and after.ci[0] <= after.value <= after.ci[1]
-    assert after.estimate_basis is not None and "40 requests people checked" in after.estimate_basis
+    assert (
+        after.estimate_basis is not None
+        and "40 requests people checked up to this week" in after.estimate_basis
+    )
     # the same file again adds nothing
     assert main(_argv(sample_copy, "ingest", "labels", str(tmp_path / "filled.csv"))) == 0
     assert "rows=40 loaded=0 duplicates=40 quarantined=0" in capsys.readouterr().out
