@@ -91,11 +91,11 @@ def _inferred_share(
     if pooled.n > 0 and not unbanded:
         rates = learn_rates(pooled.inside, pooled.outside, cal_bands)
         share = audited_share(bands, audited["n"] - audited["out_of_scope"], audited["out_of_scope"], rates)
-        weeks = f"{int(pooled.n):,} requests people checked"
-        return (
-            share,
-            f"placement corrected with the error rates of {weeks} (approved ones flagged "
-            f"{rates.false_flag_rate:.0%}, out-of-scope ones caught {rates.detection_rate:.0%})",
+        checked = f"{int(pooled.n):,} requests people checked up to this week"
+        return share, (
+            f"placement corrected with the error rates learned from {checked} (approved ones flagged "
+            f"{rates.false_flag_rate:.0%}, out-of-scope ones caught {rates.detection_rate:.0%}; few checks "
+            "lean on a prior)"
         )
     rate = (calibration or {}).get("expected_false_flag_rate")
     if rate is None or unbanded:
