@@ -20,6 +20,7 @@ from postlaunch.errors import PostlaunchError, UsageError
 # add_parser(subparsers) and run(args) -> int.
 COMMANDS: dict[str, str] = {
     "ingest": "load usage, cost, feedback, incident or change files",
+    "quarantine": "list quarantined rows: file, line, field and reason (by run, file or reason)",
     "review": "the weekly review of one deployment (JSON, Markdown minutes or HTML pack)",
     "check": "alerts of every deployment; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
     "decide": "record a decision (expand, continue, limit, pause, stop) in the decision log",

@@ -86,14 +86,36 @@ def _ingest() -> None:
             ],
         )
     reasons, rows = data.quarantine()
-    st.subheader(f"Quarantined rows ({len(rows)})")
-    if not len(rows):
+    total = int(reasons["rows"].sum()) if len(reasons) else 0
+    st.subheader(f"Quarantined rows ({total:,})")
+    if not total:
         st.caption("No row was quarantined.")
         return
+    st.caption(
+        "Each source row once, however often its file was ingested (`seen_in_runs` lists the runs that met "
+        "it). `postlaunch quarantine [--run ID] [--file F] [--reason TEXT] [--json]` lists them on the "
+        "command line."
+    )
     st.markdown("**By reason**")
     st.dataframe(reasons, hide_index=True, width="stretch")
-    st.markdown("**Rows** (file, line, raw text as read, and why)")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    shown = f", the first {len(rows):,} of {total:,}" if len(rows) < total else ""
+    st.markdown(f"**Rows** (file, line, field, why, and the row as read{shown})")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            "file",
+            "line",
+            "field",
+            "reason",
+            "raw",
+            "kind",
+            "quarantined_at",
+            "run_id",
+            "seen_in_runs",
+        ],
+    )
 
 
 def render() -> None:
