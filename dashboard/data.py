@@ -17,6 +17,7 @@ from dashboard import state
 from metrics import api, evidence, pages
 from metrics.model import PortfolioRow, Review
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
 from report.pack import build_pack as pack_html
 
 _cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
@@ -116,6 +117,16 @@ def _decisions(key: state.DbKey, deployment: str | None) -> tuple[pd.DataFrame, 
 def decisions(deployment: str | None = None) -> tuple[pd.DataFrame, evidence.ChainStatus]:
     """The decision log (newest first) and the whole chain's verification."""
     return _decisions(_key(), deployment)
+
+
+@_cached
+def _standing(key: state.DbKey, deployment: str, week: str) -> DecisionRecord | None:
+    return _run(key, lambda conn, ctx: standing_decision(conn, deployment, week))  # type: ignore[no-any-return]
+
+
+def standing(deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for the deployment-week (its latest record), or None."""
+    return _standing(_key(), deployment, week)
 
 
 @_cached

@@ -98,6 +98,7 @@ def record_decision(
     actions: str | None,
     next_review: date | None,
     snapshot: Review | None = None,
+    supersede: bool = False,
 ) -> DecisionRecord:
     """Append a decision to the log (refuses an empty rationale etc. with a UsageError), as
     `postlaunch decide` does, on its own short-lived writable connection."""
@@ -117,4 +118,5 @@ def record_decision(
             actions=actions,
             next_review=next_review,
             snapshot=snapshot,
+            supersede=supersede,
         )

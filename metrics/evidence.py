@@ -13,7 +13,14 @@ import duckdb
 import pandas as pd
 
 from metrics.queries import frame, run
-from postlaunch.decisions import RECORD_FIELDS, ChainStatus, stored_records, verify_chain, verify_records
+from postlaunch.decisions import (
+    OPTIONAL_FIELDS,
+    RECORD_FIELDS,
+    ChainStatus,
+    stored_records,
+    verify_chain,
+    verify_records,
+)
 
 __all__ = [
     "ChainStatus",
@@ -48,9 +55,10 @@ def decision_log(conn: duckdb.DuckDBPyConnection, deployment: str | None = None)
                 "attendees": attendees,
                 "hash": rec["hash"],
                 "chain": chain,
+                **{k: rec[k] for k in OPTIONAL_FIELDS},
             }
         )
-    columns = [*(k for k in RECORD_FIELDS if k != "snapshot"), "hash", "chain"]
+    columns = [*(k for k in RECORD_FIELDS if k != "snapshot"), "hash", "chain", *OPTIONAL_FIELDS]
     return pd.DataFrame(rows, columns=columns).iloc[::-1].reset_index(drop=True)
 
 

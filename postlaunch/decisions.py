@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,7 +38,9 @@ RECORD_FIELDS: tuple[str, ...] = (
 # Fields a later version added (each a column of `decisions`, NULL in older records). A record's hash
 # covers such a field only when it is set, so every record written before the field existed still
 # verifies. Append new ones; never reorder.
-OPTIONAL_FIELDS: tuple[str, ...] = ()
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "supersedes",  # seq of the record this one replaces for the same deployment-week (decide --supersede)
+)
 _SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
 _COLUMNS = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
@@ -63,6 +65,7 @@ class DecisionRecord:
     prev_hash: str
     hash: str
     # OPTIONAL_FIELDS follow here, each with a default of None.
+    supersedes: int | None = None
 
     @property
     def attendee_list(self) -> list[str]:
@@ -134,17 +137,24 @@ def to_utc(moment: datetime) -> datetime:
 # --- the writer ---------------------------------------------------------------------------------------
 
 
-def append(conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any]) -> DecisionRecord:
+def append(
+    conn: duckdb.DuckDBPyConnection,
+    fields: Mapping[str, Any],
+    guard: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Any]] | None = None,
+) -> DecisionRecord:
     """Append the next record (every RECORD_FIELDS key but seq and prev_hash, and any OPTIONAL_FIELDS
     key that is set) in one transaction on `conn`
     (a writable connection): it reads the last record and inserts the next one. DuckDB's single-writer
-    lock orders concurrent processes into one chain; a lost race inside this process is retried."""
+    lock orders concurrent processes into one chain; a lost race inside this process is retried.
+    `guard`, when given, runs inside the same transaction before the insert: it may refuse (raise) or
+    return fields to add (e.g. `supersedes`), so a rule over the stored records holds under races."""
     last_error: Exception | None = None
     for _ in range(_RETRIES):
         conn.execute("BEGIN TRANSACTION")
         try:
+            extra = dict(guard(conn)) if guard is not None else {}
             last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields)
+            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields) | extra
             record.update(seq=(last[0] + 1) if last else 1, prev_hash=last[1] if last else "")
             record["hash"] = record_hash(record)
             conn.execute(_INSERT, record)
@@ -246,6 +256,19 @@ def stored_records(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         cur.close()
     names = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def standing_decision(conn: duckdb.DuckDBPyConnection, deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for a deployment-week: its latest record (a later one supersedes it)."""
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM decisions WHERE deployment = ? AND week = ? ORDER BY seq DESC LIMIT 1",
+            [deployment, week],
+        ).fetchone()
+    finally:
+        cur.close()
+    return DecisionRecord(**dict(zip(_COLUMNS, row, strict=True))) if row else None
 
 
 def verify_records(records: list[dict[str, Any]]) -> ChainStatus:

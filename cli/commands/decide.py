@@ -1,6 +1,7 @@
 """`postlaunch decide`: record the owner's decision for one deployment-week in the hash-chained log,
 with the review as it stood. Refuses what a meeting would regret (unknown deployment, a week without
-data, an empty rationale); the same `record_decision` serves the dashboard's form.
+data, an empty rationale, a second decision for the week without --supersede); the same
+`record_decision` serves the dashboard's form.
 """
 
 from __future__ import annotations
@@ -8,7 +9,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from actions.decide import record_decision
+from actions.decide import DecisionExists, record_decision
 from postlaunch.config import load_context
 from postlaunch.db import connect
 from postlaunch.decisions import ACTIONS, parse_week
@@ -36,6 +37,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         metavar="YYYY-MM-DD",
         help="date of the next review (default: the deployment's review day a week after this meeting)",
     )
+    parser.add_argument(
+        "--supersede",
+        action="store_true",
+        help="replace the decision that stands for this deployment-week (the new record names it); "
+        "without it a second decision for the same week is refused",
+    )
     parser.set_defaults(run=run)
 
 
@@ -59,21 +66,29 @@ def run(args: argparse.Namespace) -> int:
         raise PostlaunchError(
             f"no database at {ctx.db}: load data first with `postlaunch ingest KIND FILE...`"
         )
-    with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        record = record_decision(
-            conn,
-            ctx,
-            deployment=args.deployment,
-            week=args.week,
-            decision=args.decision,
-            rationale=args.rationale,
-            decided_by=args.by,
-            attendees=args.attendees,
-            actions=args.actions,
-            next_review=next_review,
-        )
+    try:
+        with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+            record = record_decision(
+                conn,
+                ctx,
+                deployment=args.deployment,
+                week=args.week,
+                decision=args.decision,
+                rationale=args.rationale,
+                decided_by=args.by,
+                attendees=args.attendees,
+                actions=args.actions,
+                next_review=next_review,
+                supersede=args.supersede,
+            )
+    except DecisionExists as exc:
+        if not exc.same:
+            raise
+        print(str(exc))  # the same decision again (a script run twice): it stands already, nothing to add
+        return 0
+    replaces = f" (supersedes decision {record.supersedes})" if record.supersedes else ""
     print(
-        f"recorded decision {record.seq}: {record.deployment} {record.week} {record.decision.upper()} "
+        f"recorded decision {record.seq}{replaces}: {record.deployment} {record.week} {record.decision.upper()} "
         f"by {record.decided_by}; next review {record.next_review}; hash {record.hash[:12]}…"
     )
     return 0

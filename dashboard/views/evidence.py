@@ -3,6 +3,7 @@ quarantined rows with their reasons. It reads through `dashboard.data`; no SQL h
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import data, state
@@ -24,12 +25,14 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
     shown["attendees"] = [", ".join(a) if isinstance(a, list) else a for a in shown["attendees"]]
     shown["hash"] = [str(h)[:12] + "…" for h in shown["hash"]]
     shown["prev_hash"] = [str(h)[:12] + "…" if h else "" for h in shown["prev_hash"]]
+    shown["supersedes"] = [f"#{int(v)}" if pd.notna(v) else "" for v in shown["supersedes"]]
     columns = [
         "seq",
         "chain",
         "deployment",
         "week",
         "decision",
+        "supersedes",
         "rationale",
         "decided_by",
         "attendees",
