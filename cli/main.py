@@ -24,6 +24,7 @@ COMMANDS: dict[str, str] = {
     "review": "the weekly review of one deployment (JSON, Markdown minutes or HTML pack)",
     "check": "alerts of every deployment; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
     "decide": "record a decision (expand, continue, limit, pause, stop) in the decision log",
+    "notify": "send the weekly digest by e-mail (--smtp) and to webhooks; exit codes as check",
     "verify": "verify the hash chain of the decision log",
     "sample": "write a realistic sample organization (registry and data files)",
     "demo": "sample data into a fresh database, then the dashboard",

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from postlaunch.catalog import BY_NAME, DEFAULT_THRESHOLDS
 from postlaunch.errors import ConfigError, UnknownDeploymentError
 from postlaunch.rules import OUT_OF_SCOPE
-from postlaunch.settings import format_validation_error
+from postlaunch.settings import EMAIL, format_validation_error
 
 RiskTier = Literal["low", "medium", "high"]
 DataClass = Literal["public", "internal", "confidential", "restricted"]
@@ -67,6 +67,21 @@ class Deployment(BaseModel):
     scope_threshold: float | None = Field(
         default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
+    # who receives this deployment's weekly digest (`postlaunch notify`); until the registry's [access]
+    # names owners, these are the owner's e-mail addresses
+    notify_to: list[str] = Field(default_factory=list)
+
+    @field_validator("notify_to")
+    @classmethod
+    def _addresses(cls, value: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for address in value:
+            if not EMAIL.fullmatch(address.strip()):
+                raise ValueError(f"{address!r} is not an e-mail address")
+            if address.strip().lower() in seen:
+                raise ValueError(f"{address!r} is listed twice")
+            seen.add(address.strip().lower())
+        return [a.strip() for a in value]
 
     @field_validator(
         "approved_use_cases", "approved_teams", "otel_services", "openai_projects", "anthropic_workspaces"
