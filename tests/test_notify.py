@@ -16,7 +16,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dashboard_db import SampleDb, sample_copy, sample_db  # noqa: F401
-from notify_servers import Receiver, SmtpServer, smtp_server, webhook_receiver
+from notify_servers import Receiver, smtp_server, webhook_receiver
 
 from cli import main as cli_main
 from metrics import api
