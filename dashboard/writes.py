@@ -71,6 +71,7 @@ def _plain(result: Any) -> dict[str, Any]:
         "message": raw.get("message") or "",
         "reasons": reasons_text,
         "extra_columns": ", ".join(raw.get("extra_columns") or []),
+        "empty": (raw.get("notes") or {}).get("empty") or "",
     }
 
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from browser_env import free_port
+from browser_env import free_port, stop
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,12 +42,7 @@ def _serve(command: list[str], port: int, log: Path) -> Iterator[None]:
             _wait_port(port, process, log)
             yield
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait(timeout=10)
+            stop(process)
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -146,30 +144,20 @@ def test_an_unknown_option_after_the_command_is_still_a_usage_error(run) -> None
 def test_dashboard_subprocess_with_options_after_the_command(tmp_path: Path, workspace) -> None:
     """The real command line: the server (this PID, the command execs Streamlit) answers on the port and
     carries the database and registry given after the command."""
-    from browser_env import free_port
+    from browser_env import free_port, stop, wait_healthy
 
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.upper().startswith("POSTLAUNCH_")}
     env["HOME"] = str(tmp_path)
     db, config = workspace.path / "x.duckdb", workspace.config
     args = ["dashboard", "--port", str(port), "--db", str(db), "--config", str(config)]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "cli.main", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
+    log = tmp_path / "dashboard.log"
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "cli.main", *args], cwd=ROOT, env=env, stdout=out, stderr=out
+        )
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as response:
-                    assert response.read() == b"ok"
-                    break
-            except OSError:
-                assert process.poll() is None and time.monotonic() < deadline
-                time.sleep(0.3)
+        wait_healthy(f"http://127.0.0.1:{port}", process, log)
         served = dict(
             item.split("=", 1)
             for item in Path(f"/proc/{process.pid}/environ").read_text().split("\0")
@@ -177,5 +165,4 @@ def test_dashboard_subprocess_with_options_after_the_command(tmp_path: Path, wor
         )
         assert served["POSTLAUNCH_DB"] == str(db) and served["POSTLAUNCH_CONFIG"] == str(config)
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop(process)

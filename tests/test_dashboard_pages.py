@@ -305,6 +305,7 @@ def test_data_page_shows_the_registry_and_loads_an_upload(
         "message": "",
         "reasons": "",
         "extra_columns": "",
+        "empty": "",
     }
     changes = _expected(sample_copy, lambda conn, ctx: change_records(conn, DRIFTING))
     assert "Tightened the refusal prompt" in set(changes["summary"])

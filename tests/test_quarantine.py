@@ -194,18 +194,11 @@ def test_ingest_json_names_the_command_that_lists_every_row(workspace, cli) -> N
     assert obj["quarantine_command"].endswith(" --json")
 
 
-def test_migration_keys_the_rows_an_older_version_quarantined_twice(workspace) -> None:
+def test_migration_keys_the_rows_an_older_version_quarantined_twice(workspace, monkeypatch) -> None:
     """Before migration 5 a re-ingest stored its bad rows again; afterwards Evidence counts each once."""
-    with duckdb.connect(str(workspace.db)) as conn:  # a database of the version before migration 5
-        for _version, _name, statements in [m for m in schema.MIGRATIONS if m[0] < 5]:
-            if _version == 1:
-                conn.execute(
-                    "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL, "
-                    "applied_at TIMESTAMP NOT NULL)"
-                )
-            for statement in statements:
-                conn.execute(statement)
-            conn.execute("INSERT INTO schema_migrations VALUES (?, ?, now()::TIMESTAMP)", [_version, _name])
+    every = schema.MIGRATIONS
+    monkeypatch.setattr(schema, "MIGRATIONS", [m for m in every if m[0] < 5])  # the version before
+    with db.connect(workspace.db) as conn:
         for run_id in ("run-1", "run-2"):
             conn.execute(
                 "INSERT INTO ingest_runs (run_id, file, kind, status, started_at) VALUES (?, 'u.csv', 'usage', "
@@ -220,6 +213,7 @@ def test_migration_keys_the_rows_an_older_version_quarantined_twice(workspace) -
                     "INSERT INTO quarantine VALUES (?, 'feedback', 'u.csv', ?, ?, ?, now()::TIMESTAMP)",
                     [run_id, line, reason, raw],
                 )
+    monkeypatch.setattr(schema, "MIGRATIONS", every)
     with db.connect(workspace.db) as conn:
         keys = conn.execute(
             "SELECT run_id, field, source_key FROM quarantine ORDER BY run_id, line"
