@@ -15,6 +15,7 @@ import duckdb
 
 from metrics.api import build_review
 from metrics.model import Review
+from postlaunch import rollup
 from postlaunch.config import Context
 from postlaunch.decisions import (
     ACTIONS,
@@ -118,6 +119,7 @@ def record_decision(
     }
     _check_standing(conn, deployment, week, fields, supersede)  # before the review is built: refuse early
     if snapshot is None:
+        rollup.ensure_current(conn, ctx.settings.timezone)
         try:
             snapshot = build_review(conn, ctx, deployment, week)
         except PostlaunchError as exc:  # a week without data cannot be decided on

@@ -26,6 +26,7 @@ COMMANDS: dict[str, str] = {
     "decide": "record a decision (expand, continue, limit, pause, stop) in the decision log",
     "notify": "send the weekly digest by e-mail (--smtp) and to webhooks; exit codes as check",
     "verify": "verify the hash chain of the decision log",
+    "rollup": "rebuild the weekly rollup every metric reads (after a timezone change)",
     "sample": "write a realistic sample organization (registry and data files)",
     "demo": "sample data into a fresh database, then the dashboard",
     "dashboard": "open the dashboard (Streamlit) on http://127.0.0.1:8501",

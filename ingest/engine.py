@@ -24,7 +24,7 @@ from ingest.readers import FileProblem, Source
 from ingest.runs import FileResult, Sha256, Stages, failed, now, record_run
 from ingest.sqltext import Binder, quote_ident, run_sql
 from ingest.staged import KEY, LINE, RAW, REASON, Adapter, Staged
-from postlaunch import db
+from postlaunch import db, rollup
 from postlaunch.config import Context
 from postlaunch.errors import DatabaseBusyError, PostlaunchError, UsageError
 from postlaunch.registry_log import record_registry_change
@@ -119,6 +119,10 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
         conn, kind, plan.outputs, run_id=run_id, file=file, rejects=rejects,
         conflict_raw=conflict_raw, strict=strict, source_id=source_id,
     )  # fmt: skip
+    if counts.loaded and kind.name == "usage":  # the weekly rollup stays current, in the same transaction
+        rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
+    elif counts.loaded and kind.name == "feedback":
+        rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
     if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
         counts.notes["empty"] = source.empty_note
     return counts, matched.extra
@@ -304,6 +308,7 @@ def ingest_paths(ctx: Context, kind_or_adapter: str, paths: list[Path], *, mappi
         mapping.check(KINDS[kind_or_adapter])
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         record_registry_change(conn, ctx.registry)
+        rollup.ensure_current(conn, ctx.settings.timezone)
     results: list[FileResult] = []
     for path in paths:
         if kind_or_adapter in KINDS:

@@ -22,6 +22,8 @@ from ingest.validate import ID_PREFIX
 V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
 BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
 BAD, BAD_KEYED = "__pl_bad", "__pl_bad_keyed"  # the file's quarantined rows, then with their source-row keys
+# The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
+NEW_ROWS = f"(SELECT * FROM {V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row))"
 
 
 @dataclass
@@ -138,8 +140,7 @@ def write(
         run_sql(conn, "SET preserve_insertion_order = false")  # the line is a column: order is not needed
         c.loaded = _one(
             conn,
-            f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {V} v "
-            f"WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row)",
+            f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {NEW_ROWS}",
             {"run": run_id},
         )
     known = _quarantine(conn, kind, run_id, file, rejects, conflict_raw, source_id)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics.cost import weekly_cost
 from metrics.model import MetricResult
 from metrics.queries import FeedbackWeek, IncidentWeek, RawData, UsageWeek
 from metrics.stats import js_distance, mean_interval, wilson
@@ -75,20 +76,6 @@ def _scope(usage: UsageWeek) -> MetricResult:
     return _share("out_of_scope_share", bad, n, split=split)
 
 
-def _cost(
-    raw: RawData, w: int, usage: UsageWeek | None, currency: str
-) -> tuple[float | None, dict[str, Any]]:
-    records = raw.cost.get(w, {})
-    split = {cat: _r(amount) for cat, amount in sorted(records.items())}
-    source: str | None = "records" if "usage" in records else None
-    if "usage" not in records and usage is not None and usage.cost_rows > 0:
-        split["usage"] = _r(usage.usage_cost)
-        source = "events"
-    split = dict(sorted(split.items()))
-    total = sum(v for v in split.values() if v is not None) if split else None
-    return total, {"split": split, "usage_cost_source": source, "currency": currency}
-
-
 def week_values(
     deployment: Deployment,
     raw: RawData,
@@ -105,6 +92,7 @@ def week_values(
     costs: dict[int, float | None] = {}
     out: dict[int, tuple[dict[str, MetricResult], list[str]]] = {}
     first = weeks[0] if weeks else 0
+    gap: int | None = None  # weeks without usage since the last week with it (None before any)
     for w in weeks:
         usage = raw.usage.get(w) or UsageWeek()
         fb = raw.feedback.get(w) or FeedbackWeek()
@@ -115,6 +103,8 @@ def week_values(
         m: dict[str, MetricResult] = {}
         m["events"] = _result("events", events, events)
         m["active_users"] = _result("active_users", usage.active_users, events)
+        gap = 0 if events > 0 else (None if gap is None else gap + 1)
+        m["usage_feed_gap"] = _result("usage_feed_gap", gap, gap)
         m["events_wow_change"] = _result(
             "events_wow_change", events / prev_events - 1 if prev_events > 0 else None, events,
             previous_events=prev_events if w > first else None,
@@ -147,7 +137,7 @@ def week_values(
             baseline_weeks=baseline_names, baseline_complete=len(baseline) >= settings.baseline_weeks,
             in_baseline=w in baseline, new_use_cases=new_use_cases,
         )  # fmt: skip
-        total, cost_extra = _cost(raw, w, usage, settings.currency)
+        total, cost_extra = weekly_cost(raw.cost.get(w, {}), usage, settings.prices, settings.currency)
         costs[w] = total
         m["cost_total"] = _result("cost_total", total, events, **cost_extra)
         m["cost_per_event"] = _result(

@@ -17,7 +17,10 @@ from postlaunch.settings import Settings
 
 
 def thresholds_for(deployment: Deployment, settings: Settings) -> dict[str, Levels]:
-    return {m.name: resolve_thresholds(m.name, deployment, settings) for m in METRICS}
+    levels = {m.name: resolve_thresholds(m.name, deployment, settings) for m in METRICS}
+    if deployment.status in ("paused", "retired"):  # no usage is expected: a gap is not a finding
+        levels["usage_feed_gap"] = Levels(None, None)
+    return levels
 
 
 def apply_status(result: MetricResult, levels: Levels, settings: Settings) -> None:

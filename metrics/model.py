@@ -36,6 +36,8 @@ METRIC_DETAILS: tuple[str, ...] = (
     "split",
     "usage_cost_source",
     "currency",
+    "estimated_cost",
+    "unpriced_models",
     "baseline_weeks",
     "baseline_complete",
     "in_baseline",
@@ -66,6 +68,8 @@ class MetricResult(_Model):
     split: dict[str, Any] | None = None
     usage_cost_source: str | None = None
     currency: str | None = None
+    estimated_cost: float | None = None
+    unpriced_models: dict[str, int] | None = None
     baseline_weeks: list[str] | None = None
     baseline_complete: bool | None = None
     in_baseline: bool | None = None
@@ -166,6 +170,13 @@ class DeploymentInfo(_Model):
     launched: str
 
 
+class FeedSpan(_Model):
+    """The first and last week with a record of one kind."""
+
+    first_week: str
+    last_week: str
+
+
 class GeneratedFrom(_Model):
     first_week: str | None
     last_week: str | None
@@ -190,6 +201,9 @@ class Review(_Model):
     weeks_of_data: int
     currency: str
     generated_from: GeneratedFrom
+    # kind of record (usage, feedback, cost, incidents) -> its weeks; a kind never loaded is absent, so a
+    # page can say "no cost data loaded" instead of a bare dash (None: a snapshot from before feeds)
+    feeds: dict[str, FeedSpan] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -257,6 +271,7 @@ class PortfolioRow(_Model):
     warn_alerts: int
     events: int | None
     events_wow_change: float | None
+    usage_feed_gap: int | None
     acceptance_rate: float | None
     acceptance_status: Status | None
     out_of_scope_share: float | None

@@ -1,18 +1,18 @@
-"""Runs the weekly SQL (metrics/sql/*.sql) and hands back small per-deployment frames keyed by week
-index. One pass over usage_events per call; every value bound as a named parameter. Only reads.
+"""Runs the weekly SQL (metrics/sql/*.sql) over the weekly rollup and hands back small per-deployment
+records keyed by week index; every value bound as a named parameter. Only reads.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 from typing import Any, NamedTuple
 
 import duckdb
 import pandas as pd
 
+from postlaunch import rollup, sqlfiles
 from postlaunch import weeks as wk
 from postlaunch.registry import Deployment
 from postlaunch.settings import Settings
@@ -20,32 +20,14 @@ from postlaunch.settings import Settings
 SQL_DIR = Path(__file__).resolve().parent / "sql"
 
 
-@cache
 def sql_text(name: str) -> str:
-    """metrics/sql/NAME.sql, with the token WEEK_INDEX (outside comments) replaced by the one week-index
-    expression of week_index.sql."""
-    lines = (SQL_DIR / f"{name}.sql").read_text(encoding="utf-8").splitlines()
-    return "\n".join(
-        line if line.lstrip().startswith("--") else line.replace("WEEK_INDEX", f"({_week_index()})")
-        for line in lines
-    )
-
-
-@cache
-def _week_index() -> str:
-    lines = (SQL_DIR / "week_index.sql").read_text(encoding="utf-8").splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--")).strip()
+    """metrics/sql/NAME.sql (with the week-index expression spliced in where it says WEEK_INDEX)."""
+    return sqlfiles.sql_text(SQL_DIR, name)
 
 
 def run(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> list[dict[str, Any]]:
     """Run metrics/sql/NAME.sql with named parameters on its own cursor; rows as dicts."""
-    cur = conn.cursor()
-    try:
-        cur.execute(sql_text(name), params)
-        columns = [d[0] for d in cur.description or []]
-        return [dict(zip(columns, row, strict=True)) for row in cur.fetchall()]
-    finally:
-        cur.close()
+    return sqlfiles.rows(conn, sql_text(name), params)
 
 
 def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) -> pd.DataFrame:
@@ -66,6 +48,15 @@ class MixRow(NamedTuple):
     events: int
 
 
+class ModelTokens(NamedTuple):
+    """Tokens of one deployment-week's usage rows of one model that came without a cost."""
+
+    model: str | None
+    input_tokens: int
+    output_tokens: int
+    events: int
+
+
 @dataclass
 class UsageWeek:
     """One deployment-week of usage, aggregated; `mix` splits its events by use case."""
@@ -83,6 +74,7 @@ class UsageWeek:
     usage_cost: float = 0.0
     cost_rows: int = 0
     mix: list[MixRow] = field(default_factory=list)
+    uncosted: list[ModelTokens] = field(default_factory=list)
 
 
 @dataclass
@@ -121,14 +113,16 @@ class RawData:
     feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
     cost: dict[int, dict[str, float]] = field(default_factory=dict)
     incidents: dict[int, IncidentWeek] = field(default_factory=dict)
+    # kind of record (usage, feedback, cost, incidents) -> (first, last) local week index with one
+    spans: dict[str, tuple[int, int]] = field(default_factory=dict)
 
+    @property
+    def first_week(self) -> int | None:
+        return min((first for first, _ in self.spans.values()), default=None)
 
-def week_params(settings: Settings, ids: list[str], conn: duckdb.DuckDBPyConnection) -> dict[str, Any]:
-    if settings.timezone == "UTC":
-        return wk.tz_params("UTC", None, None)
-    span = run(conn, "data_span", {"ids": ids})
-    lo, hi = (span[0]["min(lo)"], span[0]["max(hi)"]) if span else (None, None)
-    return wk.tz_params(settings.timezone, lo, hi)
+    @property
+    def last_week(self) -> int | None:
+        return max((last for _, last in self.spans.values()), default=None)
 
 
 def load_raw(
@@ -139,44 +133,55 @@ def load_raw(
     *,
     until_latest: bool = False,
 ) -> dict[str, RawData]:
-    """Raw weekly aggregates of the given deployments. Weeks run from each deployment's first week
-    with usage data to its last, or to `until` (a week index) when given, or with `until_latest` to
-    the latest week with usage data of any of them; incidents are evaluated at the end of every such
-    week."""
+    """The weekly aggregates of the given deployments, read from the weekly rollup (postlaunch.rollup).
+    Weeks run from each deployment's first week with usage data to its last, or to `until` (a week
+    index) when given, or with `until_latest` to the latest week with usage data of any of them;
+    incidents are evaluated at the end of every such week."""
     ids = [d.id for d in deployments]
     out: dict[str, RawData] = {d: RawData() for d in ids}
     if not ids:
         return out
-    wparams = week_params(settings, ids, conn)
-    usage_rows = run(
-        conn,
-        "usage_weekly",
-        {
-            "ids": ids,
-            "teams": [list(d.approved_teams) for d in deployments],
-            "approved": [list(d.approved_use_cases) for d in deployments],
-            "max_class": [d.max_data_class for d in deployments],
-            **wparams,
-        },
-    )
-    for row in usage_rows:
+    rollup.check_current(conn, settings.timezone)
+    registry = {
+        "ids": ids,
+        "teams": [list(d.approved_teams) for d in deployments],
+        "max_class": [d.max_data_class for d in deployments],
+    }
+    for row in run(conn, "rollup_weeks", registry):
+        out[row["deployment"]].usage[row["wk"]] = UsageWeek(
+            events=int(row["events"]),
+            active_users=int(row["active_users"]),
+            errors=int(row["errors"]),
+            escalations=int(row["escalations"]),
+            team_n=int(row["team_n"]),
+            team_bad=int(row["team_bad"]),
+            dc_n=int(row["dc_n"]),
+            dc_bad=int(row["dc_bad"]),
+            text_n=int(row["text_n"]),
+            pii_n=int(row["pii_n"]),
+            usage_cost=float(row["usage_cost"] or 0.0),
+            cost_rows=int(row["cost_rows"]),
+        )
+    mix = run(conn, "rollup_mix", {"ids": ids, "approved": [list(d.approved_use_cases) for d in deployments]})
+    for row in mix:
         week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
-        events = int(row["events"] or 0)
-        week.events += events
-        week.active_users = int(row["active_users"])
-        for key in ("errors", "escalations", "team_n", "team_bad", "dc_n", "dc_bad", "text_n", "pii_n"):
-            setattr(week, key, getattr(week, key) + int(row[key] or 0))
-        week.usage_cost += float(row["usage_cost"] or 0.0)
-        week.cost_rows += int(row["cost_rows"] or 0)
-        week.mix.append(MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), events))
-    for row in run(conn, "feedback_weekly", {"ids": ids, **wparams}):
+        week.mix.append(
+            MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), int(row["events"]))
+        )
+    for row in run(conn, "rollup_models", {"ids": ids}):
+        week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
+        week.uncosted.append(
+            ModelTokens(row["model"], int(row["input_tokens"]), int(row["output_tokens"]), int(row["events"]))
+        )
+    for dep, spans in load_spans(conn, settings, ids).items():
+        out[dep].spans = spans
+    for row in run(conn, "rollup_feedback", {"ids": ids}):
         dep, week = row.pop("deployment"), row.pop("wk")
         out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):
         out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
     if until_latest:
-        latest = [w for raw in out.values() for w, u in raw.usage.items() if u.events > 0]
-        until = max(latest) if latest else None
+        until = latest_week_index(out)
     ranges = {dep: history_weeks(raw, until) for dep, raw in out.items()}
     all_weeks = sorted({w for r in ranges.values() for w in r})
     if all_weeks:
@@ -201,11 +206,42 @@ def load_raw(
     return out
 
 
+def load_spans(
+    conn: duckdb.DuckDBPyConnection, settings: Settings, ids: list[str]
+) -> dict[str, dict[str, tuple[int, int]]]:
+    """Per deployment and kind of record, its first and last local week with a record (feed_spans.sql)."""
+    out: dict[str, dict[str, tuple[int, int]]] = {d: {} for d in ids}
+    for row in run(conn, "feed_spans", {"ids": ids}):
+        if row["first_ts"] is not None:
+            span = (
+                wk.index_of_instant(row["first_ts"], settings.timezone),
+                wk.index_of_instant(row["last_ts"], settings.timezone),
+            )
+        else:
+            span = (int(row["first_wk"]), int(row["last_wk"]))
+        out[row["deployment"]][row["kind"]] = span
+    return out
+
+
+def current_week_index(spans: dict[str, dict[str, tuple[int, int]]]) -> int | None:
+    """The organization's current week: the latest with usage events of any deployment, else (nobody
+    logs usage) the latest with any record; None without any record."""
+    usage = [kinds["usage"][1] for kinds in spans.values() if "usage" in kinds]
+    if usage:
+        return max(usage)
+    last = [span[1] for kinds in spans.values() for span in kinds.values()]
+    return max(last) if last else None
+
+
+def latest_week_index(raw: dict[str, RawData]) -> int | None:
+    return current_week_index({dep: r.spans for dep, r in raw.items()})
+
+
 def history_weeks(raw: RawData, until: int | None = None) -> list[int]:
-    """Week indexes of a deployment's history: first week with usage events to the last (or `until`)."""
-    with_events = [w for w, u in raw.usage.items() if u.events > 0]
-    if not with_events:
+    """Week indexes of a deployment's history: from its first week with any record (usage, feedback,
+    cost or an incident) to `until`, or to its last week with a record. A week after the last record is
+    reviewable too (a feed that stopped is a finding), so `until` may lie beyond the data."""
+    first, last = raw.first_week, until if until is not None else raw.last_week
+    if last is None:
         return []
-    first = min(with_events)
-    last = until if until is not None else max(with_events)
-    return list(range(first, last + 1))
+    return list(range(min(first if first is not None else last, last), last + 1))

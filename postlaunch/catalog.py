@@ -50,6 +50,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("events_wow_change", "use", "ratio", "ratio", "above",
            "events / previous week's events − 1 (no value in the first week of the history or when the "
            "previous week has no events)", n=_EV),
+    Metric("usage_feed_gap", "use", "weeks", "count", "above",
+           "weeks in a row, up to this one, without usage events after a week with them: the usage export "
+           "stopped (no value before the first week with usage; no threshold while the registry status is "
+           "paused or retired)", n="weeks without usage"),
     Metric("error_rate", "quality", "share", "proportion", "above", "events with outcome = error / events",
            "events"),
     Metric("escalation_rate", "quality", "share", "proportion", "above",
@@ -124,6 +128,7 @@ BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
 # DESIGN §6: (warn, critical) per tier. Counts alert at >= threshold, everything else at > threshold.
 DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float, float]]] = {
+    "usage_feed_gap": {"low": (1, 2), "medium": (1, 2), "high": (1, 2)},
     "out_of_scope_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.02, 0.05)},
     "unapproved_team_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.01, 0.05)},
     "data_class_violation_share": {"low": (0.01, 0.05), "medium": (0.005, 0.02), "high": (0.0, 0.01)},

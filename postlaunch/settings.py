@@ -46,6 +46,14 @@ class TierLevels(BaseModel):
     critical: float | None = None
 
 
+class ModelPrice(BaseModel):
+    """What a model costs per million tokens, in the reporting currency (DESIGN §19)."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_per_million: float = Field(ge=0, description="price of a million input tokens")
+    output_per_million: float = Field(ge=0, description="price of a million output tokens")
+
+
 class SmtpSettings(BaseModel):
     """The mail server `postlaunch notify --smtp` sends the weekly digest through."""
 
@@ -138,6 +146,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
         "a deployment's own [deployments.X.thresholds] wins over these",
+    )
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='per model, e.g. [prices."gpt-4o-mini"] input_per_million = 0.15, output_per_million = 0.6: '
+        "a usage row with tokens and no cost is costed at these prices, marked as estimated; tokens of a model "
+        "without a price are counted, never guessed",
     )
     memory_limit: str = Field(
         default="1GB",

@@ -120,7 +120,9 @@ def links(base: str | None, deployment: str | None, week: str) -> dict[str, str]
 
 def _numbers(row: PortfolioRow) -> list[tuple[str, str]]:
     events = fmt.value("events", row.events)
-    if row.events_wow_change is not None:
+    if row.usage_feed_gap:
+        events = f"none for {fmt.plural(row.usage_feed_gap, 'week')}"
+    elif row.events_wow_change is not None:
         events += f" ({fmt.value('events_wow_change', row.events_wow_change)})"
     cost = fmt.value("cost_total", row.cost_total, row.currency)
     if row.weekly_budget and row.budget_burn is not None:

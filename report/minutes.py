@@ -12,6 +12,7 @@ from metrics.model import MetricResult, Review
 from postlaunch import fmt
 from postlaunch.catalog import CATEGORIES
 from postlaunch.decisions import DecisionRecord
+from report import layout
 from report.decision import BLANK, decision_lines, record_line
 
 _TITLES = {
@@ -88,6 +89,14 @@ def _recommendation(review: Review) -> list[str]:
 
 def _metric_tables(review: Review) -> list[str]:
     lines = ["", "## Metrics"]
+    absent = [f"no {layout.FEED_WORDS[kind]} data loaded" for kind in layout.absent_kinds(review.feeds)]
+    if absent:
+        lines += ["", f"_For this deployment: {'; '.join(absent)}._"]
+    note = layout.cost_note(
+        review.metrics["cost_total"].usage_cost_source, review.metrics["cost_total"].unpriced_models
+    )
+    if note:
+        lines += ["", f"_Cost: {note}._"]
     for category in CATEGORIES:
         names = [n for n, m in review.metrics.items() if m.category == category]
         if not names:

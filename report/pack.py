@@ -111,16 +111,24 @@ def _tiles(review: Review) -> str:
         delta = fmt.delta(headline, v, previous, currency)
         bad = layout.change_is_bad(headline, v, previous)
         cls = "neutral" if bad is None else ("up-bad" if bad else "good")
+        absent = layout.not_loaded(review.feeds, headline, v)
+        notes = [layout.cost_note(m.usage_cost_source, m.unpriced_models)] if m and category == "cost" else []
+        if category == "risk" and "incidents" in layout.absent_kinds(review.feeds):
+            notes.append("no incident data loaded")
         more = " · ".join(
-            f"{_e(fmt.short(name))} {_e(fmt.value(name, metrics[name].value, currency))}"
-            for name in extra
-            if name in metrics
+            [_e(n) for n in notes if n]
+            + [
+                f"{_e(fmt.short(name))} {_e(fmt.value(name, metrics[name].value, currency))}"
+                for name in extra
+                if name in metrics and not layout.not_loaded(review.feeds, name, metrics[name].value)
+            ]
         )
+        change = absent or (delta + " vs last week" if delta else "no previous week")
         cells.append(
             f'<div class="tile" style="--c:{color}"><div class="cat">{_e(category)} {_badge(status, True)}</div>'
-            f'<div class="val">{_e(fmt.value(headline, v, currency))}</div>'
+            f'<div class="val">{_e("no data" if absent else fmt.value(headline, v, currency))}</div>'
             f'<div class="sub">{_e(fmt.short(headline))}</div>'
-            f'<div class="delta {cls}">{_e(delta + " vs last week") if delta else "no previous week"}</div>'
+            f'<div class="delta {cls}">{_e(change)}</div>'
             f'<div class="more">{more}</div></div>'
         )
     return f'<div class="tiles">{"".join(cells)}</div>'
@@ -221,7 +229,9 @@ def pack_metrics(review: Review, available: set[str]) -> list[str]:
     that alerts this week — in that order, only those with a trend in `available`."""
     wanted = [headline for _, headline, _ in layout.TILES] + ["budget_burn"]
     wanted += [a.metric for a in review.alerts]
-    return [m for m in dict.fromkeys(wanted) if m in available]
+    return [
+        m for m in dict.fromkeys(wanted) if m in available and not layout.not_loaded(review.feeds, m, None)
+    ]
 
 
 def points_of(trends: pd.DataFrame, metric: str) -> tuple[list[Point], float | None, float | None]:
@@ -263,11 +273,21 @@ def markers_of(changes: pd.DataFrame | None) -> list[Marker]:
 def _figures(review: Review, trends: pd.DataFrame | None, changes: Sequence[Marker]) -> str:
     if trends is None or len(trends) == 0:
         return ""
+    absent = sorted(
+        {
+            f"no {layout.FEED_WORDS[k]} data loaded"
+            for k in layout.absent_kinds(review.feeds)
+            if k in ("cost", "feedback")
+        }
+    )
     parts = [
         '<h2>Trends</h2><p class="sub">Shaded bands: warn (amber) and critical (red). '
-        "Purple dashed lines: change records (hover for the summary). Bars: 95% intervals.</p>"
+        "Purple dashed lines: change records (hover for the summary). Bars: 95% intervals."
+        + (f" Not charted: {_e('; '.join(absent))}." if absent else "")
+        + "</p>"
     ]
-    for metric in pack_metrics(review, set(trends["metric"])):
+    shown = set(trends.dropna(subset=["value"])["metric"])  # a metric with no value in any week: no chart
+    for metric in pack_metrics(review, shown):
         points, warn, critical = points_of(trends, metric)
         parts.append(trend_svg(metric, points, warn, critical, changes, review.currency))
     return "".join(parts)

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from cli.main import main
+from postlaunch import rollup
 from postlaunch.db import connect
 
 REGISTRY = """
@@ -82,6 +83,7 @@ class Org:
                     "n": n,
                 },
             )
+            rollup.rebuild(conn, "UTC")  # as an ingest would keep it current
         self._next += n
 
     def run(self, *argv: str) -> int:

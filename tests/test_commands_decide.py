@@ -97,7 +97,8 @@ def test_decide_then_verify(org: Org, capsys: pytest.CaptureFixture[str]) -> Non
         (
             {"--week": "2026-W40"},
             2,
-            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to 2026-W47",
+            "week 2026-W40 cannot be reviewed for deployment 'support-triage': reviewable weeks are 2026-W41 "
+            "(its launch or first record) to 2026-W47 (the latest week with data)",
         ),
         (
             {"--decision": "escalate"},

@@ -19,7 +19,7 @@ from review_factory import make_review
 from actions.decide import record_decision
 from metrics import evidence
 from metrics.model import Review
-from postlaunch import decisions
+from postlaunch import decisions, rollup
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
 from postlaunch.decisions import default_next_review, parse_week, verify_chain
@@ -60,6 +60,7 @@ def ctx(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Context:
                     "VALUES (hash(?)::UHUGEINT, 0, ?, ?, 'u', 'ok', 'r')",
                     [dep + week, parse_week(week) + timedelta(days=2), dep],
                 )
+        rollup.rebuild(conn, ctx.settings.timezone)
     return ctx
 
 
@@ -210,9 +211,9 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> No
         ({"week": "2026-47"}, "week '2026-47' is not an ISO week: expected YYYY-Www"),
         ({"week": "2026-W54"}, "week '2026-W54' does not exist"),
         (
-            {"week": "2026-W40"},
-            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to "
-            "2026-W47 (3 weeks)",
+            {"week": "2026-W20"},
+            "week 2026-W20 cannot be reviewed for deployment 'support-triage': reviewable weeks are 2026-W23 (its "
+            "launch or first record) to 2026-W47 (the latest week with data)",
         ),
         ({"decision": "escalate"}, "decision 'escalate' is not one of expand, continue, limit, pause, stop"),
         ({"rationale": "  \n "}, "the rationale is empty"),

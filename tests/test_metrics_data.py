@@ -12,7 +12,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from postlaunch import db
+from postlaunch import db, rollup
 from postlaunch.config import Context
 from postlaunch.registry import parse_registry
 from postlaunch.settings import Settings
@@ -40,7 +40,9 @@ def make_ctx(
 
 
 def open_db(ctx: Context) -> duckdb.DuckDBPyConnection:
-    return db.open_connection(ctx.settings.db)
+    conn = db.open_connection(ctx.settings.db)
+    rollup.ensure_current(conn, ctx.settings.timezone)
+    return conn
 
 
 def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
@@ -107,7 +109,16 @@ def change(ts: datetime | str, summary: str, deployment: str = "dep", **kw: Any)
 
 
 def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
+    """Insert rows by hand; usage and feedback also rebuild the weekly rollup, as an ingest keeps it."""
     _insert(conn, table, rows)
+    if table in ("usage_events", "feedback"):
+        rebuild_rollup(conn)
+
+
+def rebuild_rollup(conn: duckdb.DuckDBPyConnection) -> None:
+    state = rollup.read_state(conn)
+    assert state is not None, "open the database with open_db(ctx)"
+    rollup.rebuild(conn, state.timezone)
 
 
 def test_helpers_build_a_database(tmp_path: Path) -> None:

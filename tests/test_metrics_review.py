@@ -132,7 +132,12 @@ def test_review_of_an_earlier_week(setup) -> None:
     [
         ("nope", None, UnknownDeploymentError, "unknown deployment 'nope'; known: calm, dep"),
         ("dep", "2026-47", PostlaunchError, "not an ISO week"),
-        ("dep", "2026-W30", PostlaunchError, "week 2026-W30 has no usage data .* 2026-W02 to 2026-W07"),
+        (
+            "dep",
+            "2026-W30",
+            PostlaunchError,
+            "week 2026-W30 cannot be reviewed .* weeks are 2026-W02 .* to 2026-W07",
+        ),
     ],
 )
 def test_review_errors(setup, deployment: str, week: str | None, error: type, match: str) -> None:
@@ -144,12 +149,14 @@ def test_review_errors(setup, deployment: str, week: str | None, error: type, ma
 def test_review_without_any_data(tmp_path: Path) -> None:
     ctx = make_ctx(tmp_path)
     conn = open_db(ctx)
-    with pytest.raises(PostlaunchError, match="no usage data for deployment 'dep'"):
+    with pytest.raises(
+        PostlaunchError, match="no data for deployment 'dep' yet: load usage, cost or feedback"
+    ):
         build_review(conn, ctx, "dep")
     assert available_weeks(conn, ctx) == [] and latest_week(conn, ctx) is None
     assert [r.model_dump(mode="json") for r in check(conn, ctx)] == [
         {"deployment": "dep", "week": None, "level": "unknown", "critical": 0, "warn": 0, "alerts": [],
-         "recommendation": None, "note": "no usage data at all"}
+         "recommendation": None, "note": "no data at all"}
     ]  # fmt: skip
     conn.close()
 
@@ -166,7 +173,10 @@ def test_check(setup) -> None:
     assert result["dep"]["level"] == "critical" and result["dep"]["week"] == "2026-W07"
     assert result["dep"]["recommendation"]["action"] == "pause"
     assert result["calm"]["level"] == "ok" and result["calm"]["alerts"] == []
-    assert check(conn, ctx, week="2026-W09")[0].level == "unknown"
+    # two weeks after the last usage: the feed stopped, for both
+    late = {r.deployment: r for r in check(conn, ctx, week="2026-W09")}
+    assert {d: r.level for d, r in late.items()} == {"calm": "critical", "dep": "critical"}
+    assert [a.metric for a in late["calm"].alerts] == ["usage_feed_gap"]
     (only,) = check(conn, ctx, deployment="calm", week="2026-W03")
     assert only.deployment == "calm" and only.level == "ok"
 

@@ -328,16 +328,33 @@ def test_smtp_without_any_recipient_is_a_usage_error(sample_copy: SampleDb, run)
     assert code == 2 and "nobody to send to" in err
 
 
-def test_without_data_for_the_week_the_digest_says_unknown(
+def test_a_stopped_feed_and_a_deployment_without_data_are_in_the_digest(
     sample_copy: SampleDb, run, tmp_path: Path
 ) -> None:
-    """A week after the data: every deployment without usage is UNKNOWN (3), and the digest still goes out."""
-    _configure(sample_copy)
+    """Two weeks after the sample's last week every usage feed is silent (usage_feed_gap, critical); a
+    deployment with no data at all is UNKNOWN with the reason. The digest still goes out."""
+    config = _configure(sample_copy)
+    config.write_text(
+        config.read_text().replace(
+            "[smtp]",
+            '[deployments.new-bot]\nname = "New bot"\nowner = "Ops"\nrisk_tier = "low"\nlaunched = 2026-11-30\n'
+            'approved_use_cases = ["faq"]\n\n[smtp]',
+        )
+    )
     with webhook_receiver(tmp_path / "hooks") as receiver:
-        code, _, _ = run("notify", "--week", "2027-W10", "--webhook", receiver.url("ok"))
+        code, out, err = run("notify", "--week", "2026-W49", "--webhook", receiver.url("ok"))
         _, body = _webhook_text(receiver)
-    assert code == 3 and {d["level"] for d in body["deployments"]} == {"unknown"}
-    assert all(d["note"] == "no usage data in 2027-W10" for d in body["deployments"])
+    assert code == 2, (out, err)
+    levels = {d["deployment"]: d for d in body["deployments"]}
+    assert (
+        levels["new-bot"]["level"] == "unknown"
+        and "no usage, cost or feedback data" in levels["new-bot"]["note"]
+    )
+    for dep, entry in levels.items():
+        if dep != "new-bot":
+            assert entry["level"] == "critical", dep
+            assert "usage_feed_gap" in {a["metric"] for a in entry["alerts"]}, dep
+    assert "UNKNOWN New bot: NO DATA" in body["text"]
 
 
 @pytest.mark.browser

@@ -57,11 +57,20 @@ def _decision(row: PortfolioRow, week: str) -> str:
     return " · ".join(lines)
 
 
+def _events(row: PortfolioRow) -> str:
+    """Usage events and their change, or how long the usage feed has been silent."""
+    if row.usage_feed_gap:
+        return f"none for {fmt.plural(row.usage_feed_gap, 'week')}"
+    change = row.events_wow_change
+    return fmt.value("events", row.events) + (
+        f" ({fmt.value('events_wow_change', change)})" if change is not None else ""
+    )
+
+
 def table(rows: list[PortfolioRow], week: str) -> pd.DataFrame:
     """The portfolio rows as the page shows them, in the api's order (worst first)."""
     out = []
     for row in rows:
-        change = row.events_wow_change
         cost = fmt.value("cost_total", row.cost_total, row.currency)
         if row.weekly_budget and row.budget_burn is not None:
             cost += f" / {fmt.money(row.weekly_budget, row.currency)} ({row.budget_burn * 100:.0f}%)"
@@ -71,8 +80,7 @@ def table(rows: list[PortfolioRow], week: str) -> pd.DataFrame:
                 "deployment": f"{row.name} · {row.risk_tier} risk · {row.owner}",
                 "recommendation": (row.recommendation or "no data").upper(),
                 "alerts": _alerts(row.critical_alerts, row.warn_alerts),
-                "events": fmt.value("events", row.events)
-                + (f" ({fmt.value('events_wow_change', change)})" if change is not None else ""),
+                "events": _events(row),
                 "acceptance": fmt.value("acceptance_rate", row.acceptance_rate),
                 "out of scope": fmt.value("out_of_scope_share", row.out_of_scope_share),
                 "cost vs budget": cost,

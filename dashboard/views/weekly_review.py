@@ -56,21 +56,28 @@ def _tiles(review: Review, spark: pd.DataFrame) -> None:
         values = spark[spark["metric"] == headline].sort_values("week")["value"] if len(spark) else []
         chart = [None if fmt.missing(v) else float(v) for v in values]
         delta = fmt.delta(headline, m.value, m.previous, currency)
+        absent = layout.not_loaded(review.feeds, headline, m.value)
         with col.container(border=True):
             st.markdown(f"**{category.upper()}** {tables.STATUS_BADGE.get(status, '')}")
             st.metric(
                 fmt.short(headline),
-                fmt.value(headline, m.value, currency),
+                "no data" if absent else fmt.value(headline, m.value, currency),
                 delta="0" if fmt.is_zero_delta(delta) else delta,
                 delta_color=layout.delta_color(headline),  # type: ignore[arg-type]
                 chart_data=chart if any(v is not None for v in chart) else None,
                 help=f"{headline}: {BY_NAME[headline].definition}. Change vs last week; sparkline: last 8 weeks.",
             )
-            lines = [
+            lines = [absent] if absent else []
+            if category == "risk" and "incidents" in layout.absent_kinds(review.feeds):
+                lines.append("no incident data loaded")
+            if category == "cost":
+                note = layout.cost_note(m.usage_cost_source, m.unpriced_models)
+                lines += [note] if note else []
+            lines += [
                 f"{fmt.short(n)} **{fmt.value(n, metrics[n].value, currency).replace(' of budget', '')}**"
                 f" {tables.STATUS_BADGE.get(metrics[n].status, '')}"
                 for n in extra
-                if n in metrics
+                if n in metrics and not layout.not_loaded(review.feeds, n, metrics[n].value)
             ]
             st.caption("  \n".join(lines))
 

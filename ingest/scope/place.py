@@ -1,6 +1,7 @@
 """Scope placement in the database: fits each deployment's ScopeModel from the registry and writes
 inferred_use_case / inferred_score / inferred_fingerprint of its unlabeled usage events with text, plus
-the model's row in scope_models. It never writes a labelled event and never reads metrics/ or dashboard/.
+the model's row in scope_models, and replaces the weekly rollup's scope grain of the weeks it re-placed.
+It never writes a labelled event and never reads metrics/ or dashboard/.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
-from postlaunch import db
+from postlaunch import db, rollup
 from postlaunch.config import Context
 from postlaunch.registry import Deployment
 from scopetext.model import OUT_OF_SCOPE, ScopeModel
@@ -127,7 +128,7 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
     started = time.perf_counter()
     if not has_scope_text(dep):
         with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-            cleared = _clear_stale(conn, dep.id)
+            cleared = _clear_stale(conn, dep.id, ctx.settings.timezone)
         return PlacementSummary(
             dep.id,
             None,
@@ -155,7 +156,10 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
             )
         conn.execute("BEGIN TRANSACTION")
         try:
+            span = _pending_span(conn, dep.id, fp)
             placed, distinct, outside = _place_in_transaction(conn, dep.id, model, fp, progress=progress)
+            if span is not None:  # the weeks whose scope mix changed
+                rollup.replace_scope(conn, ctx.settings.timezone, dep.id, *span)
             _save_model(conn, dep.id, model, fp)
             conn.execute("COMMIT")
         except BaseException:
@@ -171,6 +175,14 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
         time.perf_counter() - started,
         threshold_source=source,
     )
+
+
+def _pending_span(conn: duckdb.DuckDBPyConnection, dep: str, fp: str) -> tuple[datetime, datetime] | None:
+    """The first and last timestamp of the rows about to be placed (None: there are none)."""
+    lo, hi = conn.execute(
+        f"SELECT min(ts), max(ts) FROM usage_events WHERE {PENDING}", {"dep": dep, "fp": fp}
+    ).fetchone() or (None, None)
+    return None if lo is None or hi is None else (lo, hi)
 
 
 def _source(calibration: dict[str, Any]) -> str:
@@ -239,7 +251,7 @@ def _save_model(conn: duckdb.DuckDBPyConnection, dep: str, model: ScopeModel, fp
     )
 
 
-def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str) -> int:
+def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str, timezone: str) -> int:
     """A deployment that can no longer be placed keeps no placements from an earlier registry (they would
     still count in its metrics). Writes only when there is something to clear."""
     stale = int(
@@ -254,6 +266,11 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str) -> int:
     model_row = _scalar(conn, "SELECT count(*) FROM scope_models WHERE deployment = ?", [dep])
     if stale == 0 and not model_row:
         return 0
+    span = conn.execute(
+        "SELECT min(ts), max(ts) FROM usage_events WHERE deployment = ? AND use_case IS NULL "
+        "AND inferred_fingerprint IS NOT NULL",
+        [dep],
+    ).fetchone()
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(
@@ -261,6 +278,8 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str) -> int:
             "WHERE deployment = ? AND use_case IS NULL AND inferred_fingerprint IS NOT NULL",
             [dep],
         )
+        if span and span[0] is not None:
+            rollup.replace_scope(conn, timezone, dep, span[0], span[1])
         conn.execute("DELETE FROM scope_models WHERE deployment = ?", [dep])
         conn.execute("COMMIT")
     except BaseException:

@@ -1,0 +1,269 @@
+"""The weekly rollup (DESIGN §18): the one owner of the additive aggregates every metric reads —
+`usage_rollup` (per deployment, local ISO week and grain key), `usage_week_users` (exact distinct users)
+and `feedback_rollup` — and of how they are kept current: ingest appends the aggregates of the rows
+it loads in the same transaction, placement replaces the scope grain of the weeks it re-placed, and a
+rebuild recomputes everything from the stored events (a new database, a changed timezone).
+
+It writes only these tables and `rollup_state`; metrics/ reads them (metrics/sql/rollup_*.sql).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import duckdb
+
+from postlaunch import sqlfiles
+from postlaunch import weeks as wk
+from postlaunch.errors import PostlaunchError
+
+TABLES = ("usage_rollup", "usage_week_users", "feedback_rollup")
+
+
+@dataclass(frozen=True)
+class Grains:
+    """Which grouping sets of rollup_usage.sql to compute: the sets, how a row names its grain, and the
+    key columns (NULL for a column no set groups)."""
+
+    sets: str
+    grain: str
+    keys: str
+
+
+KEYS = "use_case, inferred_use_case, team, data_class, model"
+ALL_GRAINS = Grains(
+    sets="(deployment, wk), (deployment, wk, use_case, inferred_use_case), (deployment, wk, team), "
+    "(deployment, wk, data_class), (deployment, wk, model)",
+    # GROUPING's bit is 1 for a column the row's set does not group
+    grain="CASE GROUPING(use_case, inferred_use_case, team, data_class, model) WHEN 31 THEN 'week' "
+    "WHEN 7 THEN 'scope' WHEN 27 THEN 'team' WHEN 29 THEN 'data_class' ELSE 'model' END",
+    keys=KEYS,
+)
+SCOPE_GRAIN = Grains(
+    sets="(deployment, wk, use_case, inferred_use_case)",
+    grain="'scope'",
+    keys="use_case, inferred_use_case, NULL, NULL, NULL",
+)
+_USAGE_COLUMNS = (
+    "deployment, wk, grain, use_case, inferred_use_case, team, data_class, model, events, errors, "
+    "escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, uncosted_output_tokens, "
+    "uncosted_token_events"
+)
+
+
+class RollupStale(PostlaunchError):
+    """The rollup was built for another timezone, or not yet: the numbers cannot be read from it."""
+
+
+@dataclass(frozen=True)
+class RollupState:
+    timezone: str
+    source: str
+    built_at: datetime
+
+
+@dataclass(frozen=True)
+class Touched:
+    """The deployments and UTC span a batch of rows covered: the weeks whose users are recounted."""
+
+    deployments: list[str]
+    lo: datetime
+    hi: datetime
+
+
+def _usage_sql(source: str, inferred: str, grains: Grains) -> str:
+    return _sql(
+        "rollup_usage",
+        source=source,
+        inferred=inferred,
+        sets=grains.sets,
+        grain=grains.grain,
+        keys=grains.keys,
+    )
+
+
+def _sql(name: str, **parts: str) -> str:
+    text = sqlfiles.sql_text(sqlfiles.CORE_SQL, name)
+    for key, value in parts.items():
+        text = text.replace("{" + key + "}", value)
+    return text
+
+
+def _execute(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any] | None = None) -> list[Any]:
+    return conn.execute(sql, params or {}).fetchall()
+
+
+def read_state(conn: duckdb.DuckDBPyConnection) -> RollupState | None:
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            "SELECT timezone, source, built_at FROM rollup_state ORDER BY built_at DESC LIMIT 1"
+        ).fetchone()
+    finally:
+        cur.close()
+    return RollupState(*row) if row else None
+
+
+def check_current(conn: duckdb.DuckDBPyConnection, timezone: str) -> None:
+    """For readers: refuse a rollup that was never built or counts the weeks of another timezone."""
+    state = read_state(conn)
+    if state is None:
+        raise RollupStale(
+            "the weekly rollup of this database is not built yet: run `postlaunch rollup` (or any ingest)"
+        )
+    if state.timezone != timezone:
+        how = (
+            "run `postlaunch rollup` to rebuild it"
+            if state.source == "duckdb"
+            else "rebuild it with `postlaunch rollup --engine spark`"
+        )
+        raise RollupStale(
+            f"the weekly rollup counts weeks in {state.timezone}, the settings say {timezone}: {how}"
+        )
+
+
+def ensure_current(conn: duckdb.DuckDBPyConnection, timezone: str) -> bool:
+    """For writers (outside a transaction): rebuild a rollup that is missing or built for another
+    timezone from the stored events. Returns whether it rebuilt. A Spark-built rollup is never rebuilt
+    from (absent) stored events: it is refused as stale instead."""
+    state = read_state(conn)
+    if state is not None and state.timezone == timezone:
+        return False
+    if state is not None and state.source != "duckdb":
+        check_current(conn, timezone)
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        rebuild(conn, timezone)
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    return True
+
+
+def _span(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[datetime | None, datetime | None]:
+    ((lo, hi),) = _execute(conn, f"SELECT min(ts), max(ts) FROM {source}")
+    return lo, hi
+
+
+def add_usage(
+    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, *, placed: bool = False
+) -> Touched | None:
+    """Append the aggregates of the usage rows in relation `source` (inside the caller's transaction) and
+    recount the users of the weeks they touch. `placed`: the relation has inferred_use_case (stored
+    events); new rows of an ingest are not placed yet. Returns what was touched (None: no rows)."""
+    lo, hi = _span(conn, source)
+    if lo is None or hi is None:
+        return None
+    params = wk.tz_params(timezone, lo, hi)
+    sql = _usage_sql(source, "inferred_use_case" if placed else "NULL", ALL_GRAINS)
+    _execute(conn, f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}", params)
+    deployments = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
+    touched = Touched(sorted(deployments), lo, hi)
+    recount_users(conn, timezone, touched)
+    return touched
+
+
+def week_indexes(timezone: str, lo: datetime, hi: datetime) -> list[int]:
+    """Every local week index from the week holding `lo` to the week holding `hi` (UTC instants)."""
+    first = wk.index_of_monday((lo - timedelta(days=1)).date()) - 1
+    last = wk.index_of_monday((hi + timedelta(days=1)).date()) + 1
+    return list(range(first, last + 1))
+
+
+def recount_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touched) -> None:
+    """Replace the distinct-user counts of the touched deployments' weeks with a recount from the
+    stored events (inside the caller's transaction)."""
+    wks = week_indexes(timezone, touched.lo, touched.hi)
+    lo, hi = (
+        wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0],
+        wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1],
+    )
+    params = {"ids": touched.deployments, "wks": wks}
+    _execute(
+        conn,
+        "DELETE FROM usage_week_users WHERE list_contains($ids::VARCHAR[], deployment) "
+        "AND list_contains($wks::BIGINT[], wk)",
+        params,
+    )
+    sql = _sql("rollup_users")
+    _execute(
+        conn,
+        f"INSERT INTO usage_week_users (deployment, wk, active_users) {sql}",
+        {**params, "lo": lo, "hi": hi, **wk.tz_params(timezone, lo, hi)},
+    )
+
+
+def add_feedback(conn: duckdb.DuckDBPyConnection, timezone: str, source: str) -> None:
+    """Append the aggregates of the feedback rows in relation `source` (inside the caller's transaction)."""
+    lo, hi = _span(conn, source)
+    if lo is None or hi is None:
+        return
+    sql = _sql("rollup_feedback", source=source)
+    _execute(conn, f"INSERT INTO feedback_rollup {sql}", wk.tz_params(timezone, lo, hi))
+
+
+def replace_scope(
+    conn: duckdb.DuckDBPyConnection, timezone: str, deployment: str, lo: datetime, hi: datetime
+) -> None:
+    """Recompute the scope grain of `deployment`'s weeks that hold lo..hi from its stored events (after
+    placement changed inferred use cases; inside the caller's transaction)."""
+    wks = week_indexes(timezone, lo, hi)
+    start = wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0]
+    end = wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1]
+    _execute(
+        conn,
+        "DELETE FROM usage_rollup WHERE deployment = $dep AND grain = 'scope' AND list_contains($wks::BIGINT[], wk)",
+        {"dep": deployment, "wks": wks},
+    )
+    source = "(SELECT * FROM usage_events WHERE deployment = $dep AND ts >= $lo AND ts < $hi)"
+    sql = _usage_sql(source, "inferred_use_case", SCOPE_GRAIN)
+    _execute(
+        conn,
+        f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+        {"dep": deployment, "lo": start, "hi": end, **wk.tz_params(timezone, start, end)},
+    )
+
+
+def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterable[str] | None = None) -> None:
+    """Recompute the whole rollup (or that of `deployments`) from the stored events, inside the caller's
+    transaction, and record the timezone it counts weeks in."""
+    ids = None if deployments is None else list(deployments)
+    where = "" if ids is None else " WHERE list_contains($ids::VARCHAR[], deployment)"
+    params = {} if ids is None else {"ids": ids}
+    for table in TABLES:
+        _execute(conn, f"DELETE FROM {table}{where}", params)
+    usage = (
+        "usage_events"
+        if ids is None
+        else "(SELECT * FROM usage_events WHERE list_contains($ids::VARCHAR[], deployment))"
+    )
+    feedback = (
+        "feedback"
+        if ids is None
+        else "(SELECT * FROM feedback WHERE list_contains($ids::VARCHAR[], deployment))"
+    )
+    lo, hi = _span(conn, "usage_events")
+    if lo is not None and hi is not None:
+        sql = _usage_sql(usage, "inferred_use_case", ALL_GRAINS)
+        _execute(
+            conn,
+            f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+            {**params, **wk.tz_params(timezone, lo, hi)},
+        )
+        every = (
+            ids
+            if ids is not None
+            else [r[0] for r in _execute(conn, "SELECT DISTINCT deployment FROM usage_events")]
+        )
+        if every:
+            recount_users(conn, timezone, Touched(sorted(every), lo, hi))
+    flo, fhi = _span(conn, "feedback")
+    if flo is not None and fhi is not None:
+        sql = _sql("rollup_feedback", source=feedback)
+        _execute(conn, f"INSERT INTO feedback_rollup {sql}", {**params, **wk.tz_params(timezone, flo, fhi)})
+    _execute(conn, "DELETE FROM rollup_state")
+    _execute(conn, "INSERT INTO rollup_state VALUES ($tz, 'duckdb', now()::TIMESTAMP)", {"tz": timezone})

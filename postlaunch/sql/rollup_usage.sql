@@ -1,0 +1,39 @@
+-- rollup_usage.sql — additive weekly aggregates of usage events, the rows of `usage_rollup`, from the
+-- relation {source} (the new rows of an ingested file, or all stored events for a rebuild). Grain: one
+-- row per deployment × local ISO week × grain key, for the grouping sets in {sets}:
+--   week        (deployment, wk)                               totals
+--   scope       (deployment, wk, use_case, inferred_use_case)  the label, else the placement
+--   team        (deployment, wk, team)
+--   data_class  (deployment, wk, data_class)
+--   model       (deployment, wk, model)                        with the tokens of rows without a cost
+-- Every count is a sum of `requests` (a row may stand for several); sums of partial rows are the
+-- totals, so a reader always sums per key. Registry rules (approved use cases and teams, the max data
+-- class) are applied when reading, never here, so a registry change needs no rebuild.
+-- {grain} names each row's grain and {keys} lists the five key columns (NULL for a column no set of
+-- {sets} groups): postlaunch.rollup.ALL_GRAINS and SCOPE_GRAIN.
+-- Parameters: $off_min, $max_delta, $bound_wk, $bound_delta (postlaunch.weeks.tz_params for the rows).
+WITH ev AS (
+    SELECT deployment, use_case, {inferred} AS inferred_use_case, team, data_class, model, requests,
+           outcome, has_text, pii_count, cost, input_tokens, output_tokens,
+           epoch_us(ts) // 1000000 + $off_min + 259200 AS s
+    FROM {source}
+),
+w AS (
+    SELECT *, WEEK_INDEX AS wk FROM ev
+)
+SELECT deployment, wk,
+       {grain} AS grain,
+       {keys},
+       sum(requests)::BIGINT AS events,
+       coalesce(sum(requests) FILTER (outcome = 'error'), 0)::BIGINT AS errors,
+       coalesce(sum(requests) FILTER (outcome IN ('refused', 'escalated')), 0)::BIGINT AS escalations,
+       coalesce(sum(requests) FILTER (has_text), 0)::BIGINT AS text_events,
+       coalesce(sum(requests) FILTER (has_text AND pii_count > 0), 0)::BIGINT AS pii_events,
+       sum(cost) AS cost,
+       count(cost)::BIGINT AS cost_rows,
+       coalesce(sum(input_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_input_tokens,
+       coalesce(sum(output_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_output_tokens,
+       coalesce(sum(requests) FILTER (cost IS NULL AND (input_tokens > 0 OR output_tokens > 0)), 0)::BIGINT
+           AS uncosted_token_events
+FROM w
+GROUP BY GROUPING SETS ({sets})
