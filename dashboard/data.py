@@ -18,6 +18,7 @@ from metrics import api, evidence, pages
 from metrics.model import PortfolioRow, Review
 from postlaunch import accesslog, proposals
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
 from postlaunch.proposals import Proposal
 from report.pack import build_pack as pack_html
 
@@ -118,6 +119,16 @@ def _decisions(key: state.DbKey, deployment: str | None) -> tuple[pd.DataFrame, 
 def decisions(deployment: str | None = None) -> tuple[pd.DataFrame, evidence.ChainStatus]:
     """The decision log (newest first) and the whole chain's verification."""
     return _decisions(_key(), deployment)
+
+
+@_cached
+def _standing(key: state.DbKey, deployment: str, week: str) -> DecisionRecord | None:
+    return _run(key, lambda conn, ctx: standing_decision(conn, deployment, week))  # type: ignore[no-any-return]
+
+
+def standing(deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for the deployment-week (its latest record), or None."""
+    return _standing(_key(), deployment, week)
 
 
 @_cached

@@ -82,6 +82,7 @@ def _plain(result: Any) -> dict[str, Any]:
         "message": raw.get("message") or "",
         "reasons": reasons_text,
         "extra_columns": ", ".join(raw.get("extra_columns") or []),
+        "empty": (raw.get("notes") or {}).get("empty") or "",
     }
 
 
@@ -125,10 +126,12 @@ def submit_decision(
     actions: str | None,
     next_review: date | None,
     snapshot: Review | None = None,
+    supersede: bool = False,
 ) -> DecisionRecord | Proposal:
     """Record a decision as the signed-in identity (or keep it as a proposal when it needs a second
     signature), as `postlaunch decide` does, on its own short-lived writable connection. Refuses an
-    identity that may not decide on `deployment`, and an empty rationale, before anything is opened."""
+    identity that may not decide on `deployment`, and an empty rationale, before anything is opened;
+    a second decision for the week only with `supersede`."""
     identity = _acting("decide", deployment)
     ctx = state.context()
     if not rationale or not rationale.strip():
@@ -146,6 +149,7 @@ def submit_decision(
             actions=actions,
             next_review=next_review,
             snapshot=snapshot,
+            supersede=supersede,
         )
 
 

@@ -70,13 +70,15 @@ def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapp
 
 def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Source, *, file: str,
           mapping: Mapping | None, strict: bool, run_id: str, bind: Binder, stages: Stages,
-          source_label: str | None = None) -> tuple[store.Counts, list[str]]:  # fmt: skip
+          source_label: str | None = None,
+          source_id: Callable[[], str | None] = lambda: None) -> tuple[store.Counts, list[str]]:  # fmt: skip
     """Validate `source` into a temp table and write it (inside the caller's transaction)."""
     try:
         matched = resolve(kind, source.header, source.exprs, mapping)
     except ValueError as exc:
         raise FileProblem(str(exc)) from exc
-    _check_columns(kind, matched.exprs, source.header, mapping)
+    if source.columns_known:
+        _check_columns(kind, matched.exprs, source.header, mapping)
     plan = validate.build(
         kind, ctx, bind, source_sql=source.from_sql, exprs=matched.exprs, raw_sql=source.raw_sql,
         reason_sql=source.reason_sql, key_sql=source.key_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
@@ -95,10 +97,8 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
     rejects = readers.collect_rejects(conn, source)
     store.number_rows(conn, source.numbered, source.first_line)
     ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
-    if kept == 0:
-        if rejects:
-            raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
-        raise FileProblem(source.empty_message)
+    if kept == 0 and rejects:
+        raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
     if rejects:
         store.renumber(conn, rejects, source.first_line)
     stages("writing")
@@ -117,12 +117,14 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
 
     counts = store.write(
         conn, kind, plan.outputs, run_id=run_id, file=file, rejects=rejects,
-        conflict_raw=conflict_raw, strict=strict,
+        conflict_raw=conflict_raw, strict=strict, source_id=source_id,
     )  # fmt: skip
     if counts.loaded and kind.name == "usage":  # the weekly rollup stays current, in the same transaction
         rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
     elif counts.loaded and kind.name == "feedback":
         rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
+    if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
+        counts.notes["empty"] = source.empty_note
     return counts, matched.extra
 
 
@@ -231,7 +233,8 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
         bind = Binder()
         source = make_source(conn, bind)
         counts, extra = _load(conn, ctx, kind, source, file=file, mapping=mapping, strict=strict,
-                              run_id=run_id, bind=bind, stages=stages, source_label=source_label)  # fmt: skip
+                              run_id=run_id, bind=bind, stages=stages, source_label=source_label,
+                              source_id=digest)  # fmt: skip
         result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
                             counts.quarantined, "loaded", None, extra_columns + extra,
                             store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
@@ -250,7 +253,9 @@ def _adapter_files(ctx: Context, name: str, adapter: Adapter, path: Path, option
                    progress: bool) -> list[FileResult]:  # fmt: skip
     file, started = str(path), now()
     try:
-        readers.detect(path)  # missing, directory, empty, binary: the same messages as for native files
+        # missing, directory, empty, binary: the same messages as for native files; a JSON export may
+        # be blank on a day without requests (an OpenTelemetry file exporter writes nothing then)
+        readers.detect(path, blank_ok=getattr(adapter, "blank_file_ok", False))
         staged_list = adapter.read(path, ctx, options)
     except (FileProblem, PostlaunchError) as exc:
         kinds = getattr(adapter, "kinds", None) or [name]

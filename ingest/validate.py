@@ -76,12 +76,20 @@ class _Builder:
         )
         values = self.mapping.values.get(col.name)
         if values:
-            whens = " ".join(f"WHEN {self.lit(raw)} THEN {self.lit(val)}" for raw, val in values.items())
-            expr = f"(CASE lower({expr}) {whens} ELSE {expr} END)"
+            # a value mapped to "" is missing, like an empty cell; a mapping of "" fills empty cells
+            whens = " ".join(
+                f"WHEN {self.lit(raw)} THEN {self.lit(val) if val else 'CAST(NULL AS VARCHAR)'}"
+                for raw, val in values.items()
+                if raw
+            )
+            mapped = f"(CASE lower({expr}) {whens} ELSE {expr} END)" if whens else expr
+            if values.get(""):
+                mapped = f"coalesce({mapped}, {self.lit(values[''])})"
+            expr = mapped
         default = self.mapping.defaults.get(col.name)
         if default is None:
             default = self.ctx.settings.currency if col.type == "currency" else col.default
-        if default is not None:
+        if default:  # an empty default is no default
             expr = f"coalesce({expr}, {self.lit(default)})"
         return f"{expr} AS {q('n', col.name)}"
 
@@ -211,12 +219,14 @@ def build(
     typed = [t for c in kind.columns if (t := b.typed(c))]
     checked: list[str] = []
     errors: list[str] = []
+    fields: list[str] = []  # the column named when its error is set (the quarantine's `field`)
     for col in kind.columns:
         value, error = b.checked(col)
         checked.append(f"{value} AS {q('v', col.name)}")
         if error:
             checked.append(f"{error} AS {q('e', col.name)}")
             errors.append(q("e", col.name))
+            fields.append(f"CASE WHEN {q('e', col.name)} IS NOT NULL THEN {bind(col.name)} END")
     for name in kind.text_columns:
         checked.append(f"{redact.marked_sql(q('n', name), bind)} AS {q('m', name)}")
     outputs: dict[str, str] = {}
@@ -225,6 +235,10 @@ def build(
     content_cols = [q("v", c.name) for c in kind.columns]
     if kind.name == "cost":
         errors += _cost_checks(b, checked)
+        fields.append(
+            f"CASE WHEN __period IS NOT NULL THEN CASE WHEN {q('n', 'date')} IS NULL AND {q('n', 'period_start')} "
+            f"IS NULL THEN {bind('date')} ELSE {bind('period_end')} END END"
+        )
         outputs.pop("date")
         outputs["period_start"] = f"coalesce({q('v', 'period_start')}, {q('v', 'date')})"
         outputs["period_end"] = f"coalesce({q('v', 'period_end')}, {q('v', 'date')})"
@@ -262,6 +276,7 @@ def build(
         content=content,
         redacted_reason=redact.redact_sql("__why", bind),
         redacted_raw=redact.redact_sql(f"CAST({raw_sql} AS VARCHAR)", bind),
+        fields=", ".join(fields) if fields else "NULL",
         identity=ident,
         numbering="__row,\n    __line,\n    " if numbered else "",
         outputs=",\n    ".join(f"{outputs[name]} AS {quote_ident(name)}" for name in names),

@@ -28,8 +28,19 @@ MACROS: dict[str, str] = {
 }
 
 
-def macro_statements() -> list[str]:
-    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in MACROS.items()]
+# Installed by schema migration 5 (a released migration's macros are never changed; a new one adds its own).
+SOURCE_ROW_MACROS: dict[str, str] = {
+    # The identity of a quarantined source row: its kind, its text as read (redacted like request_text;
+    # `fallback`, the file's sha256 and line, where no text was kept) and which occurrence of that text
+    # in its file it is. A re-ingest of the same rows meets the same keys, so nothing is quarantined twice.
+    "pl_source_row_key(kind, raw, fallback, occurrence)": "md5_number(kind || chr(31) || coalesce(raw, fallback) "
+    "|| chr(31) || CAST(occurrence AS VARCHAR))",
+}
+
+
+def macro_statements(macros: dict[str, str] | None = None) -> list[str]:
+    chosen = MACROS if macros is None else macros
+    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in chosen.items()]
 
 
 def data_class_rank(data_class: str) -> int:

@@ -178,7 +178,12 @@ def test_the_server_refuses_what_a_role_may_not_do(
     outcomes = {}
     for action, call in (
         ("countersign", lambda: writes.countersign(proposal)),  # first: a decision after it would overtake it
-        ("decide", lambda: writes.submit_decision(DRIFTING, week, "limit", "crafted", [], None, None)),
+        (
+            "decide",
+            lambda: writes.submit_decision(
+                DRIFTING, week, "limit", "crafted", [], None, None, supersede=True
+            ),
+        ),
         ("upload", lambda: writes.ingest_upload("changes", "c.csv", b"timestamp,deployment,kind,summary\n")),
     ):
         try:

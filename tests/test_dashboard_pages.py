@@ -71,7 +71,10 @@ def test_portfolio_rows_are_the_api_rows_worst_first(
     at = _open(sample_db, monkeypatch, "views/portfolio.py")
     assert at.title[0].value == "Portfolio"
     table = at.dataframe[0].value
-    assert list(table["deployment"]) == [row["name"] for row in expected]
+    assert list(table["deployment"]) == [
+        f"{r['name']} · {r['risk_tier']} risk · {r['owner']}" for r in expected
+    ]
+    assert list(table["decision"]) == ["none yet"] * len(expected)  # the sample has no decision yet
     assert list(table["status"]) == [row["level"] for row in expected]
     assert list(table["recommendation"]) == [str(row["recommendation"]).upper() for row in expected]
     assert list(table["alerts"]) == [_alerts_text(row) for row in expected]
@@ -303,6 +306,7 @@ def test_data_page_shows_the_registry_and_loads_an_upload(
         "message": "",
         "reasons": "",
         "extra_columns": "",
+        "empty": "",
     }
     changes = _expected(sample_copy, lambda conn, ctx: change_records(conn, DRIFTING))
     assert "Tightened the refusal prompt" in set(changes["summary"])
@@ -364,7 +368,7 @@ def test_decision_form_refuses_an_empty_rationale(
 ) -> None:
     week = _expected(sample_copy, api.latest_week, DRIFTING)
     at = _open(sample_copy, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
-    at = _decide(at, DRIFTING, week, rationale)
+    at = _decide(at, DRIFTING, week, rationale, "limit")
     assert any("The rationale is empty" in e.value and "Nothing was recorded" in e.value for e in at.error)
     with pdb.connect(sample_copy.db, read_only=True) as conn:
         assert verify_chain(conn).records == 0
@@ -405,3 +409,19 @@ def test_review_pack_equals_the_review_command_output(
         return text
 
     assert strip(data.build_pack(ctx, DRIFTING, week)) == strip(out.read_text(encoding="utf-8"))
+
+
+def test_portfolio_decision_cell_says_the_last_decision_and_when_the_next_review_is_due() -> None:
+    from dashboard.views.portfolio import _decision
+
+    row = SimpleNamespace(last_decision=None, last_decision_week=None, next_review=None, review_overdue=False)
+    assert _decision(row, "2026-W47") == "none yet"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="limit", last_decision_week="2026-W45", next_review="2026-11-16", review_overdue=True
+    )
+    assert _decision(row, "2026-W47") == "limit (W45) · next 16 Nov · OVERDUE"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="expand", last_decision_week="2025-W51", next_review="2026-01-05", review_overdue=False
+    )
+    assert _decision(row, "2025-W52") == "expand (W51) · next 5 Jan 2026"  # type: ignore[arg-type]
+    assert _decision(row, "2026-W02") == "expand (2025-W51) · next 5 Jan"  # type: ignore[arg-type]

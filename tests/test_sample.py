@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import COMMANDS, build_parser, main
+from cli.main import main
 from samplegen import MESSY_ROWS, write_sample
 from samplegen.calendar import last_complete_week
 
@@ -336,30 +336,3 @@ def test_command_prints_a_summary_and_gzip_replaces_the_plain_file(
     )
     assert not (out / "usage.csv").exists()
     assert gzip.decompress((out / "usage.csv.gz").read_bytes()) == plain
-
-
-# The least each command needs on its command line.
-REQUIRED = {
-    "ingest": ["usage"],
-    "sample": ["--out", "x"],
-    "review": ["--deployment", "x"],
-    "decide": [
-        "--deployment",
-        "x",
-        "--week",
-        "2026-W01",
-        "--decision",
-        "stop",
-        "--rationale",
-        "r",
-        "--by",
-        "b",
-    ],
-    "prune": ["--before", "2026-01-01"],
-}
-
-
-@pytest.mark.parametrize("command", list(COMMANDS))
-def test_every_command_module_registers_its_parser(command: str) -> None:
-    args = build_parser(command).parse_args([command, *REQUIRED.get(command, [])])
-    assert args.command == command and callable(args.run)

@@ -1,7 +1,7 @@
 """`postlaunch decide`: record the owner's decision for one deployment-week in the hash-chained log,
 with the review as it stood, `--by` and the operating-system user. Refuses what a meeting would regret
-(unknown deployment, a week without data, an empty rationale); the same `submit_decision` serves the
-dashboard's form. A high-tier expand or return from pause is kept as a proposal until someone else
+(unknown deployment, a week without data, an empty rationale, a second decision for the week without
+--supersede); the same `submit_decision` serves the dashboard's form. A high-tier expand or return from pause is kept as a proposal until someone else
 countersigns it (`postlaunch countersign`).
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from datetime import date
 
-from actions.decide import submit_decision
+from actions.decide import DecisionExists, submit_decision
 from postlaunch.access import cli_user
 from postlaunch.config import load_context
 from postlaunch.db import connect
@@ -44,6 +44,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         metavar="YYYY-MM-DD",
         help="date of the next review (default: the deployment's review day a week after this meeting)",
     )
+    parser.add_argument(
+        "--supersede",
+        action="store_true",
+        help="replace the decision that stands for this deployment-week (the new record names it); "
+        "without it a second decision for the same week is refused",
+    )
     parser.set_defaults(run=run)
 
 
@@ -67,24 +73,32 @@ def run(args: argparse.Namespace) -> int:
         raise PostlaunchError(
             f"no database at {ctx.db}: load data first with `postlaunch ingest KIND FILE...`"
         )
-    with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        outcome = submit_decision(
-            conn,
-            ctx,
-            identity=cli_user(args.by),
-            deployment=args.deployment,
-            week=args.week,
-            decision=args.decision,
-            rationale=args.rationale,
-            attendees=args.attendees,
-            actions=args.actions,
-            next_review=next_review,
-        )
+    try:
+        with connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+            outcome = submit_decision(
+                conn,
+                ctx,
+                identity=cli_user(args.by),
+                deployment=args.deployment,
+                week=args.week,
+                decision=args.decision,
+                rationale=args.rationale,
+                attendees=args.attendees,
+                actions=args.actions,
+                next_review=next_review,
+                supersede=args.supersede,
+            )
+    except DecisionExists as exc:
+        if not exc.same:
+            raise
+        print(str(exc))  # the same decision again (a script run twice): it stands already, nothing to add
+        return 0
     if isinstance(outcome, DecisionRecord):
+        replaces = f" (supersedes decision {outcome.supersedes})" if outcome.supersedes else ""
         print(
-            f"recorded decision {outcome.seq}: {outcome.deployment} {outcome.week} {outcome.decision.upper()} "
-            f"by {outcome.decided_by} (OS user {outcome.decided_os_user}); next review {outcome.next_review}; "
-            f"hash {outcome.hash[:12]}…"
+            f"recorded decision {outcome.seq}{replaces}: {outcome.deployment} {outcome.week} "
+            f"{outcome.decision.upper()} by {outcome.decided_by} (OS user {outcome.decided_os_user}); "
+            f"next review {outcome.next_review}; hash {outcome.hash[:12]}…"
         )
     else:
         print(

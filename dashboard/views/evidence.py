@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, state
@@ -29,12 +30,14 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
     shown["attendees"] = [", ".join(a) if isinstance(a, list) else a for a in shown["attendees"]]
     shown["hash"] = [str(h)[:12] + "…" for h in shown["hash"]]
     shown["prev_hash"] = [str(h)[:12] + "…" if h else "" for h in shown["prev_hash"]]
+    shown["supersedes"] = [f"#{int(v)}" if pd.notna(v) else "" for v in shown["supersedes"]]
     columns = [
         "seq",
         "chain",
         "deployment",
         "week",
         "decision",
+        "supersedes",
         "rationale",
         "decided_by",
         "countersigned_by",
@@ -92,14 +95,36 @@ def _ingest() -> None:
             ],
         )
     reasons, rows = data.quarantine()
-    st.subheader(f"Quarantined rows ({len(rows)})")
-    if not len(rows):
+    total = int(reasons["rows"].sum()) if len(reasons) else 0
+    st.subheader(f"Quarantined rows ({total:,})")
+    if not total:
         st.caption("No row was quarantined.")
         return
+    st.caption(
+        "Each source row once, however often its file was ingested (`seen_in_runs` lists the runs that met "
+        "it). `postlaunch quarantine [--run ID] [--file F] [--reason TEXT] [--json]` lists them on the "
+        "command line."
+    )
     st.markdown("**By reason**")
     st.dataframe(reasons, hide_index=True, width="stretch")
-    st.markdown("**Rows** (file, line, raw text as read, and why)")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    shown = f", the first {len(rows):,} of {total:,}" if len(rows) < total else ""
+    st.markdown(f"**Rows** (file, line, field, why, and the row as read{shown})")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            "file",
+            "line",
+            "field",
+            "reason",
+            "raw",
+            "kind",
+            "quarantined_at",
+            "run_id",
+            "seen_in_runs",
+        ],
+    )
 
 
 def _utc(day: date, zone: str) -> datetime:
