@@ -113,8 +113,10 @@ def _who() -> tuple[str, str]:
 
 
 def record_run(conn: duckdb.DuckDBPyConnection, r: FileResult, *, sha256: str | None, adapter: str | None,
-                fmt: str | None, started: datetime) -> None:  # fmt: skip
+                fmt: str | None, started: datetime, who: str | None = None) -> None:  # fmt: skip
+    """The run row; `who` is the acting person when a page writes for them (default: the OS user)."""
     user, host = _who()
+    user = who or user
     run_sql(conn,
         "INSERT INTO ingest_runs (run_id, file, sha256, kind, adapter, format, rows, loaded, duplicates, quarantined, "
         "status, message, extra_columns, notes, started_at, finished_at, who, host) "
