@@ -73,7 +73,7 @@ def _access(dep: Deployment, raw: RawData, w: int, m: dict[str, MetricResult], r
 
 def _monitoring(dep: Deployment, raw: RawData, w: int, m: dict[str, MetricResult], ref: date) -> Finding:
     found = []
-    silent = [x for x in range(w - 3, w + 1) if (raw.usage.get(x).events if raw.usage.get(x) else 0) == 0]
+    silent = [x for x in range(w - 3, w + 1) if (u := raw.usage.get(x)) is None or u.events == 0]
     if silent:
         found.append(f"no usage arrived in {', '.join(wk.week_of_index(x) for x in silent)}")
     taken = [next_review for decided_at, next_review in raw.decisions if decided_at.date() <= ref]

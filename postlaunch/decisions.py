@@ -38,7 +38,10 @@ RECORD_FIELDS: tuple[str, ...] = (
 # Fields a later version added (each a column of `decisions`, NULL in older records). A record's hash
 # covers such a field only when it is set, so every record written before the field existed still
 # verifies. Append new ones; never reorder.
-OPTIONAL_FIELDS: tuple[str, ...] = ()
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    "runbook",  # JSON: the runbook (fallback, safe state, notify) a pause or stop was taken under (§14)
+    "return_criteria",  # JSON: the return criteria checked by a continue or expand after a pause (§14)
+)
 _SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
 _COLUMNS = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
@@ -63,6 +66,8 @@ class DecisionRecord:
     prev_hash: str
     hash: str
     # OPTIONAL_FIELDS follow here, each with a default of None.
+    runbook: str | None = None
+    return_criteria: str | None = None
 
     @property
     def attendee_list(self) -> list[str]:

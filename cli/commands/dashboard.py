@@ -15,7 +15,9 @@ from pathlib import Path
 
 from postlaunch.errors import UsageError
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+APP = (
+    Path(__file__).resolve().parents[2] / "dashboard" / "server.py"
+)  # st.App: the pages and the OFREP routes
 DEFAULT_PORT = 8501
 DEFAULT_HOST = "127.0.0.1"
 

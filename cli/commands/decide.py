@@ -6,12 +6,13 @@ data, an empty rationale); the same `record_decision` serves the dashboard's for
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import date
 
 from actions.decide import record_decision
 from postlaunch.config import load_context
 from postlaunch.db import connect
-from postlaunch.decisions import ACTIONS, parse_week
+from postlaunch.decisions import ACTIONS, DecisionRecord, parse_week
 from postlaunch.errors import PostlaunchError, UsageError
 
 
@@ -35,6 +36,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         "--next-review",
         metavar="YYYY-MM-DD",
         help="date of the next review (default: the deployment's review day a week after this meeting)",
+    )
+    parser.add_argument(
+        "--return-criteria-checked",
+        action="store_true",
+        help="after a pause or stop: confirm that the runbook's return criteria were checked (needed for "
+        "continue or expand)",
     )
     parser.set_defaults(run=run)
 
@@ -71,9 +78,38 @@ def run(args: argparse.Namespace) -> int:
             attendees=args.attendees,
             actions=args.actions,
             next_review=next_review,
+            return_criteria_checked=args.return_criteria_checked,
         )
     print(
         f"recorded decision {record.seq}: {record.deployment} {record.week} {record.decision.upper()} "
         f"by {record.decided_by}; next review {record.next_review}; hash {record.hash[:12]}…"
     )
+    for line in _runbook_lines(record):
+        print(line)
+    if ctx.settings.status_file is not None:
+        print(f"status file {ctx.settings.status_file} rewritten: postlaunch.{record.deployment}.mode")
     return 0
+
+
+def _runbook_lines(record: DecisionRecord) -> list[str]:
+    """After a pause or stop: the fallback, the safe state and the notify checklist; after a return:
+    the criteria recorded as checked."""
+    if record.runbook:
+        book = json.loads(record.runbook)
+        lines = [
+            f"fallback: {book.get('fallback') or 'none in the runbook'}",
+            f"safe state: {book.get('safe_state') or 'none in the runbook'}",
+        ]
+        notify = book.get("notify") or []
+        if notify:
+            lines.append("tell each of these, then tick them with `postlaunch notified --deployment "
+                         f"{record.deployment} --who NAME --by NAME`:")  # fmt: skip
+            lines += [f"  [ ] {name}" for name in notify]
+        else:
+            lines.append("the runbook lists nobody to notify")
+        return lines
+    if record.return_criteria:
+        checked = json.loads(record.return_criteria)
+        criteria = checked.get("criteria") or []
+        return [f"return criteria checked by {checked.get('checked_by')}:"] + [f"  [x] {c}" for c in criteria]
+    return []

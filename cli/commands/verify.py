@@ -1,11 +1,13 @@
 """`postlaunch verify`: recompute every decision record's hash and the chain between them; exit 0 when
-the log is intact, 1 naming the first record that was edited, deleted or moved. Never writes.
+the log is intact, 1 naming the first record that was edited, deleted or moved; the same for the
+follow-ups of pauses (who was told). Never writes.
 """
 
 from __future__ import annotations
 
 import argparse
 
+from postlaunch import followups
 from postlaunch.config import load_context
 from postlaunch.db import connect
 from postlaunch.decisions import verify_chain
@@ -25,5 +27,8 @@ def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.config, args.db)
     with connect(ctx.db, read_only=True, timeout=ctx.settings.lock_timeout_seconds) as conn:
         status = verify_chain(conn)
+        ticks = followups.verify(conn)
     print(status.summary())
-    return 0 if status.ok else 1
+    if ticks.records or not ticks.ok:
+        print(ticks.summary())
+    return 0 if status.ok and ticks.ok else 1
