@@ -56,13 +56,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"decision {seq} ({book.decision}): fallback: {book.fallback or 'none in the runbook'}; "
           f"safe state: {book.safe_state or 'none in the runbook'}")  # fmt: skip
     for name in book.notify:
-        tick = done.get(name)
-        mark = (
-            f"[x] {name} — told, ticked by {tick.recorded_by} at {tick.recorded_at:%Y-%m-%d %H:%M}Z"
-            if tick
+        told = done.get(name)
+        print(
+            f"[x] {name} — told, ticked by {told.recorded_by} at {told.recorded_at:%Y-%m-%d %H:%M}Z"
+            if told
             else f"[ ] {name}"
         )
-        print(mark)
     if not book.notify:
         print("the runbook lists nobody to notify ([deployments.ID.runbook] notify)")
     return 0
