@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import data, state, writes
 from metrics.model import Review
+from postlaunch import opstatus
 from postlaunch.catalog import ACTIONS
 from postlaunch.config import Context
 from postlaunch.decisions import default_next_review
@@ -33,6 +34,12 @@ def decision_form(review: Review) -> None:
     done = st.session_state.pop("_decision_done", None)
     if done:
         st.success(done)
+    runbook = data.ctx().registry.get(deployment).runbook
+    if runbook.may_pause:
+        st.caption(
+            f"Pause or stop may be recorded by: {', '.join(runbook.may_pause)} (the runbook's may_pause)."
+        )
+    halted = data.operating(deployment).status.mode in opstatus.HALTED
     with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
         decision = st.segmented_control(
             "Decision",
@@ -60,6 +67,20 @@ def decision_form(review: Review) -> None:
             key=f"next-{deployment}-{week}",
             format="YYYY-MM-DD",
         )
+        criteria_checked = False
+        if halted:
+            criteria = runbook.return_criteria
+            st.markdown(
+                "**Return to normal** — a continue or expand ends the pause once these hold:\n"
+                + (
+                    "\n".join(f"- {c}" for c in criteria)
+                    if criteria
+                    else "- (the runbook lists no return criteria)"
+                )
+            )
+            criteria_checked = st.checkbox(
+                "The return criteria were checked", key=f"criteria-{deployment}-{week}", value=False
+            )
         submitted = st.form_submit_button("Record decision", type="primary")
     if not submitted:
         return
@@ -81,6 +102,7 @@ def decision_form(review: Review) -> None:
             [a.strip() for a in (attendees or "").split(",") if a.strip()],
             todo or None,
             next_review if isinstance(next_review, date) else None,
+            return_criteria_checked=criteria_checked,
         )
     except PostlaunchError as exc:
         st.error(f"Not recorded: {exc}")

@@ -1,6 +1,8 @@
 """The dashboard's writes, through the same code paths as the commands: recording a decision
-(`actions.decide.record_decision`, as `postlaunch decide`) and loading uploaded files
-(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each opens its own short-lived connection.
+(`actions.decide.record_decision`, as `postlaunch decide`), ticking who was told of a pause
+(`actions.pause`, as `postlaunch notified`), a readiness record (`actions.readiness`) and loading
+uploaded files (`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each opens its own
+short-lived connection.
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from actions import decide
+from actions import decide, pause, readiness
 from dashboard import state
 from ingest.adapters import ADAPTERS
+from ingest.engine import FileResult
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
 from ingest.pipeline import ingest_and_place
@@ -21,6 +24,7 @@ from metrics.model import Review
 from postlaunch import db as pdb
 from postlaunch.decisions import DecisionRecord
 from postlaunch.errors import UsageError
+from postlaunch.followups import Followup
 
 ADAPTER_HELP = {
     "otel": "OpenTelemetry GenAI spans (OTLP/JSON) → usage and feedback",
@@ -36,6 +40,8 @@ KIND_HELP = {
     "feedback": "ratings, thumbs, acceptance, comments",
     "incidents": "incidents and their updates",
     "changes": "model, prompt, policy changes",
+    "readiness": "readiness checklist records",
+    "training": "who completed which training",
 }
 
 
@@ -98,6 +104,7 @@ def record_decision(
     actions: str | None,
     next_review: date | None,
     snapshot: Review | None = None,
+    return_criteria_checked: bool = False,
 ) -> DecisionRecord:
     """Append a decision to the log (refuses an empty rationale etc. with a UsageError), as
     `postlaunch decide` does, on its own short-lived writable connection."""
@@ -117,4 +124,33 @@ def record_decision(
             actions=actions,
             next_review=next_review,
             snapshot=snapshot,
+            return_criteria_checked=return_criteria_checked,
         )
+
+
+def record_notification(deployment: str, decision_seq: int, notified: str, by: str) -> Followup:
+    """Tick `notified` as told of pause/stop `decision_seq`, by `by` (as `postlaunch notified`)."""
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        return pause.record_notification(
+            conn, ctx, deployment=deployment, decision_seq=decision_seq, notified=notified, by=by
+        )
+
+
+def record_readiness(
+    deployment: str,
+    item: str,
+    status: str,
+    evidence: str,
+    evidence_date: date,
+    reviewed_by: str,
+    expires: date | None,
+    by: str,
+) -> FileResult:
+    """Append one readiness record entered on the Readiness page (as `postlaunch ingest readiness`)."""
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        return readiness.record_readiness(
+            conn, ctx, deployment=deployment, item=item, status=status, evidence=evidence,
+            evidence_date=evidence_date, reviewed_by=reviewed_by, expires=expires, by=by,
+        )  # fmt: skip

@@ -184,7 +184,7 @@ def recommend(
     for r in blocking:
         failed.append(
             Reason(rule=5, action="continue", metric=None, value=None, threshold=None, week=week, item=r.item,
-                   text=f"readiness {r.message} (expand needs all seven items met, unexpired and unchallenged)")
+                   text=f"readiness {r.message} — expand needs all seven items met, unexpired and unchallenged")
         )  # fmt: skip
     if readiness and not blocking:
         met.append(

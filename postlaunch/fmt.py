@@ -282,6 +282,8 @@ SHORT: dict[str, str] = {
     "overdue_serious_incidents": "overdue serious",
     "open_high_severity_incidents": "open high-sev",
     "pii_share": "personal data",
+    "untrained_use_share": "untrained use",
+    "serious_incidents_due_soon": "reports due soon",
     "negative_feedback_share": "negative",
     "feedback_count": "feedback rows",
 }
