@@ -180,7 +180,7 @@ def training(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
     rng = np.random.default_rng([seed, 99, 4])
     m = MESSY_ROWS["training"]
     extra: list[tuple[int, dict[str, Any]]] = []
-    for k in range(m["unknown_deployment"]):
+    for _ in range(m["unknown_deployment"]):
         pos = int(rng.integers(0, len(rows)))
         extra.append((pos, {**rows[pos], "user_id": f"emp-{int(rng.integers(10000, 99999))}",
                             "deployment": UNKNOWN_DEPLOYMENT, "course": "Legacy bot basics"}))  # fmt: skip
