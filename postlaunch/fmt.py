@@ -228,16 +228,16 @@ class Reportable(Protocol):
 
 
 def clock_rule(incident: Reportable) -> str:
-    """`10-day clock (death)`, `15-day clock`: which reporting clock applies (empty when none does)."""
+    """`10-day clock: death`, `15-day clock`: which reporting clock applies (empty when none does)."""
     if not incident.serious or incident.deadline_days is None:
         return ""
-    kind = f" ({incident.serious_kind.replace('_', ' ')})" if incident.serious_kind else ""
+    kind = f": {incident.serious_kind.replace('_', ' ')}" if incident.serious_kind else ""
     return f"{incident.deadline_days}-day clock{kind}"
 
 
 def deadline_text(incident: Reportable) -> str:
     """`OVERDUE by 2 days — not reported (deadline 2026-11-04; 15-day clock)`, `report due in 1 day
-    (deadline 2026-11-24; 2-day clock (critical infrastructure))`, `reported 2026-11-20`, ... The days
+    (deadline 2026-11-24; 2-day clock: critical infrastructure)`, `reported 2026-11-20`, ... The days
     count from the end of the reviewed week."""
     if incident.reported_at:
         d = as_date(incident.reported_at)

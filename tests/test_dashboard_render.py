@@ -82,7 +82,7 @@ def test_rising_cost_is_red_rising_acceptance_green(metric: str, colour: str) ->
                 "serious_kind": "critical_infrastructure",
                 "deadline_days": 2,
             },
-            "report due in 1 day (deadline 2026-11-24; 2-day clock (critical infrastructure))",
+            "report due in 1 day (deadline 2026-11-24; 2-day clock: critical infrastructure)",
         ),
         (
             {
