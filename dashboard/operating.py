@@ -20,14 +20,14 @@ MARK_COLOR = {"ok": "green", "warn": "orange", "critical": "red", "unknown": "gr
 MARK_ICON = {"ok": "check_circle", "warn": "error", "critical": "cancel", "unknown": "help"}
 
 
-def mark(item: ReadinessItem) -> str:
-    """One readiness mark as a Streamlit badge: colour and icon by level, the item's id and one word."""
+def mark(item: ReadinessItem) -> tuple[str, str, str]:
+    """One readiness mark: the item's id, its icon and colour by level."""
     level = layout.readiness_level(item)
-    return f":{MARK_COLOR[level]}-badge[:material/{MARK_ICON[level]}: {item.item} · {layout.readiness_label(item)}]"
+    return item.item, f":material/{MARK_ICON[level]}:", MARK_COLOR[level]
 
 
 def tooltip(item: ReadinessItem) -> str:
-    lines = [item.message, f"*{item.item}*: {ITEMS[item.item]}."]
+    lines = [f"**{layout.readiness_label(item)}** — {item.message}", f"*{item.item}*: {ITEMS[item.item]}."]
     if item.evidence:
         lines.append(f"Evidence: {item.evidence} ({item.evidence_date}, reviewed by {item.reviewed_by})")
     if item.expires:
@@ -46,7 +46,8 @@ def readiness_row(review: Review) -> None:
         help="The seed's checklist, judged as of this week's review meeting (Readiness page for details).",
     )
     for col, item in zip(st.columns(len(review.readiness)), review.readiness, strict=True):
-        col.markdown(mark(item), help=tooltip(item))
+        label, icon, color = mark(item)
+        col.badge(label, icon=icon, color=color, help=tooltip(item))  # type: ignore[arg-type]
 
 
 def operating_status(review: Review) -> None:

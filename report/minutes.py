@@ -10,6 +10,7 @@ from typing import Any
 from metrics.model import MetricResult, Review
 from postlaunch import fmt
 from postlaunch.catalog import CATEGORIES
+from report import layout
 
 _TITLES = {
     "quality": "Quality",
@@ -81,6 +82,25 @@ def _recommendation(review: Review) -> list[str]:
     reasons = rec.reasons if rec else ()
     lines += [f"- {_line(reason.text)}" for reason in reasons] or ["- no reason given"]
     return lines + ["", "_The dashboard recommends; the owner decides._"]
+
+
+def _readiness(review: Review) -> list[str]:
+    if not review.readiness:
+        return []
+    lines = [
+        "",
+        "## Readiness",
+        "",
+        "| item | status | what the data says | evidence | valid until |",
+        "|---|---|---|---|---|",
+    ]
+    for r in review.readiness:
+        label = layout.readiness_label(r)
+        lines.append(
+            f"| {r.item} | {'**' + label + '**' if r.blocks_expand else label} | {_cell(r.message)} | "
+            f"{_cell(r.evidence or '')} | {r.expires or ''} |"
+        )
+    return lines
 
 
 def _metric_tables(review: Review) -> list[str]:
@@ -186,7 +206,16 @@ def _decision(review: Review) -> list[str]:
 def render_markdown(review: Review) -> str:
     """The review as Markdown minutes, ending with a newline."""
     lines = _header(review)
-    for part in (_recommendation, _metric_tables, _alerts, _incidents, _examples, _changes, _new_use_cases):
+    for part in (
+        _recommendation,
+        _readiness,
+        _metric_tables,
+        _alerts,
+        _incidents,
+        _examples,
+        _changes,
+        _new_use_cases,
+    ):
         lines += part(review)
     lines += _decision(review)
     return "\n".join(lines) + "\n"

@@ -70,7 +70,15 @@ def test_demo_loads_the_sample_into_a_fresh_database(
     assert "scope support-triage: placed" in out
     with pdb.connect(db, read_only=True) as conn:
         runs = ingest_runs(conn)
-    assert sorted(runs["kind"]) == ["changes", "cost", "feedback", "incidents", "readiness", "training", "usage"]
+    assert sorted(runs["kind"]) == [
+        "changes",
+        "cost",
+        "feedback",
+        "incidents",
+        "readiness",
+        "training",
+        "usage",
+    ]
     assert (runs["status"] == "loaded").all()
     # A second demo starts from a fresh file and keeps the old one aside.
     (tmp_path / "postlaunch.toml").write_text("# the owner's own registry\n")

@@ -33,13 +33,13 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
     parser.set_defaults(run=run)
 
 
-def _line(ack: opstatus.Acknowledgement | None, s: opstatus.OperatingStatus, tz: str) -> str:
-    mode = s.mode.upper() if s.mode in opstatus.HALTED else s.mode
+def _line(ack: opstatus.Acknowledgement | None, s: opstatus.OperatingStatus, tz: str, width: int) -> str:
+    mode = f"{s.mode.upper() if s.mode in opstatus.HALTED else s.mode:<8}"
     if s.source == "decision":
         where = f"decision {s.decision_seq} ({s.decision} for {s.week}) by {s.decided_by}"
     else:
         where = f"registry status {s.registry_status}, no decision recorded"
-    line = f"{s.deployment}  {mode}  {where}  fail {s.fail_mode}"
+    line = f"{s.deployment:<{width}}  {mode}  {where}  fail {s.fail_mode}"
     if ack is not None:
         line += f"  · {ack.text(tz)}"
         if ack.alert:
@@ -74,7 +74,8 @@ def render(args: argparse.Namespace) -> str:
                 "not_observed_alert": ack.alert if ack else False,
             })  # fmt: skip
         return json.dumps(rows, indent=2, ensure_ascii=False) + "\n"
-    return "".join(_line(acks[s.deployment], s, ctx.settings.timezone) + "\n" for s in items)
+    width = max((len(s.deployment) for s in items), default=0)
+    return "".join(_line(acks[s.deployment], s, ctx.settings.timezone, width) + "\n" for s in items)
 
 
 def run(args: argparse.Namespace) -> int:
