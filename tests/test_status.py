@@ -276,3 +276,50 @@ def test_status_keys_are_shown_once_and_stored_as_a_hash(
     assert code == 2 and "no status key 'deadbeef'" in err
     code, _, err = run(org, capsys, "status-key", "create", "--deployment", "nope")
     assert code == 2 and "unknown deployment 'nope'" in err
+
+
+def test_check_raises_a_pause_the_app_has_not_read_after_pause_ack_minutes(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from actions.decide import record_decision
+    from postlaunch.config import load_context
+
+    ctx = load_context(org.config, org.db)
+    with connect(org.db) as conn:
+        record_decision(conn, ctx, deployment="support-triage", week="2026-W46", decision="pause", rationale="r",
+                        decided_by="Head of Support Operations", now=datetime.now(UTC) - timedelta(minutes=20))  # fmt: skip
+    code, out, _ = run(org, capsys, "check")
+    assert code == 2
+    line = out.splitlines()[0]
+    assert line.startswith("CRITICAL support-triage pause decided ")
+    assert (
+        "not yet observed by the app for 20 min (alert after 15 min): the paused mode is not in effect"
+        in line
+    )
+    code, out, _ = run(org, capsys, "check", "--json")
+    assert code == 2 and json.loads(out)["not_observed"] == [line.removeprefix("CRITICAL ")]
+    os.environ["POSTLAUNCH_PAUSE_ACK_MINUTES"] = "30"
+    try:
+        code, out, _ = run(org, capsys, "check")
+    finally:
+        del os.environ["POSTLAUNCH_PAUSE_ACK_MINUTES"]
+    assert "not yet observed" not in out
+
+
+def test_check_warns_two_days_before_a_reporting_deadline(
+    org: Org, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    # aware Mon 2 Nov 10:00 + 15 days = Tue 17 Nov 10:00: 1.4 days after the end of 2026-W46 (Mon 16 Nov)
+    path = tmp_path / "inc.csv"
+    path.write_text(
+        "incident_id,opened_at,deployment,severity,serious,aware_at,serious_kind\n"
+        "INC-5,2026-11-01T09:00:00Z,support-triage,high,true,2026-11-02T10:00:00Z,other\n"
+    )
+    assert run(org, capsys, "ingest", "incidents", str(path))[0] == 0
+    code, out, _ = run(org, capsys, "check", "--deployment", "support-triage", "--week", "2026-W46")
+    assert "WARNING support-triage 2026-W46 serious_incidents_due_soon 1 at or above warn 1 — 1st week" in out
+    code, out, _ = run(org, capsys, "review", "--deployment", "support-triage", "--week", "2026-W46")
+    (inc,) = json.loads(out)["open_incidents"]
+    assert inc["due_soon"] and inc["deadline_days"] == 15 and inc["days_to_deadline"] == 1.4
