@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"UNKNOWN postlaunch check: {reason}")
         return 3
-    level = overall_level([r.level for r in results] + ["critical"] * len(unseen))
+    level = overall_level([*(r.level for r in results), *(["critical"] * len(unseen))])
     weeks = sorted({r.week for r in results if r.week})
     week = args.week or (weeks[-1] if weeks else None)
     if args.json:
