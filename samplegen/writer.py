@@ -147,18 +147,15 @@ def write_sample(
             out / "feedback.jsonl",
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in fb_rows).encode("utf-8"),
         ).name: len(fb_rows),
-        _write(
-            out / "incidents.csv", _csv_bytes(INCIDENT_COLUMNS, _dict_rows(INCIDENT_COLUMNS, incidents))
-        ).name: len(incidents),
-        _write(
-            out / "changes.csv", _csv_bytes(CHANGE_COLUMNS, _dict_rows(CHANGE_COLUMNS, changes))
-        ).name: len(changes),
-        _write(
-            out / "training.csv", _csv_bytes(TRAINING_COLUMNS, _dict_rows(TRAINING_COLUMNS, training))
-        ).name: len(training),
-        _write(
-            out / "readiness.csv", _csv_bytes(READINESS_COLUMNS, _dict_rows(READINESS_COLUMNS, readiness))
-        ).name: len(readiness),
+        **{
+            _write(out / name, _csv_bytes(columns, _dict_rows(columns, rows))).name: len(rows)
+            for name, columns, rows in (
+                ("incidents.csv", INCIDENT_COLUMNS, incidents),
+                ("changes.csv", CHANGE_COLUMNS, changes),
+                ("training.csv", TRAINING_COLUMNS, training),
+                ("readiness.csv", READINESS_COLUMNS, readiness),
+            )
+        },
     }
     per_dep = {
         ev.dep.id: {

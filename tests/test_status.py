@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from commands_db import REGISTRY as COMMANDS_REGISTRY
 from commands_db import Org, clean_env
 
 from postlaunch.db import connect
@@ -25,24 +26,7 @@ safe_state = "The triage panel is hidden"
 return_criteria = ["Out-of-scope share below 2% in a checked sample", "Agents re-briefed"]
 notify = ["Model provider", "Support team leads"]
 """
-REGISTRY = (
-    """
-[deployments.support-triage]
-name = "Support ticket triage"
-owner = "Head of Support Operations"
-risk_tier = "high"
-launched = 2026-10-05
-approved_use_cases = ["ticket_classification", "routing_suggestion"]
-
-[deployments.hr-assistant]
-name = "HR policy assistant"
-owner = "HR Director"
-risk_tier = "low"
-launched = 2026-10-05
-approved_use_cases = ["policy_question"]
-"""
-    + RUNBOOK
-)
+REGISTRY = COMMANDS_REGISTRY + RUNBOOK
 FLAG = "postlaunch.support-triage.mode"
 
 
