@@ -158,5 +158,12 @@ def record_decision(
     record_registry_change(conn, ctx.registry)
     record = append(conn, fields)
     if ctx.settings.status_file is not None:  # the deployed systems read their mode from this file
-        opstatus.write_status_file(conn, ctx.registry, ctx.settings.status_file)
+        try:
+            opstatus.write_status_file(conn, ctx.registry, ctx.settings.status_file)
+        except OSError as exc:
+            raise PostlaunchError(
+                f"decision {record.seq} is recorded, but the status file {ctx.settings.status_file} could not be "
+                f"rewritten ({exc}): the deployed systems still read the old mode; fix it and run "
+                f"`postlaunch status --format flagd --out {ctx.settings.status_file}`"
+            ) from exc
     return record

@@ -13,7 +13,6 @@ import duckdb
 
 from postlaunch import followups, opstatus
 from postlaunch.config import Context
-from postlaunch.decisions import stored_records
 from postlaunch.errors import UsageError
 
 
@@ -35,10 +34,16 @@ def halt_runbook(
 ) -> HaltRunbook:
     """The pause or stop decision `decision_seq` of `deployment` and its runbook; a UsageError otherwise."""
     ctx.registry.get(deployment)
-    records = [r for r in stored_records(conn) if r["seq"] == decision_seq]
-    if not records or records[0]["deployment"] != deployment:
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            "SELECT deployment, decision, runbook, hash FROM decisions WHERE seq = ?", [decision_seq]
+        ).fetchone()
+    finally:
+        cur.close()
+    if row is None or row[0] != deployment:
         raise UsageError(f"decision {decision_seq} is not a decision of {deployment}")
-    rec = records[0]
+    rec = dict(zip(("deployment", "decision", "runbook", "hash"), row, strict=True))
     if rec["decision"] not in ("pause", "stop"):
         raise UsageError(
             f"decision {decision_seq} is {rec['decision']}, not a pause or stop: nobody is to be told"

@@ -307,3 +307,16 @@ def test_check_warns_two_days_before_a_reporting_deadline(
     code, out, _ = run(org, capsys, "review", "--deployment", "support-triage", "--week", "2026-W46")
     (inc,) = json.loads(out)["open_incidents"]
     assert inc["due_soon"] and inc["deadline_days"] == 15 and inc["days_to_deadline"] == 1.4
+
+
+def test_a_status_file_that_cannot_be_written_is_reported_after_the_decision(
+    org: Org, capsys: pytest.CaptureFixture[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    monkeypatch.setenv("POSTLAUNCH_STATUS_FILE", str(blocker / "flags.json"))
+    code, _, err = decide(org, capsys, "pause")
+    assert code == 1
+    assert "decision 1 is recorded, but the status file" in err and "postlaunch status --format flagd --out" in err
+    with connect(org.db, read_only=True) as conn:
+        assert conn.execute("SELECT decision FROM decisions").fetchall() == [("pause",)]
