@@ -317,6 +317,9 @@ def test_a_status_file_that_cannot_be_written_is_reported_after_the_decision(
     monkeypatch.setenv("POSTLAUNCH_STATUS_FILE", str(blocker / "flags.json"))
     code, _, err = decide(org, capsys, "pause")
     assert code == 1
-    assert "decision 1 is recorded, but the status file" in err and "postlaunch status --format flagd --out" in err
+    assert (
+        "decision 1 is recorded, but the status file" in err
+        and "postlaunch status --format flagd --out" in err
+    )
     with connect(org.db, read_only=True) as conn:
         assert conn.execute("SELECT decision FROM decisions").fetchall() == [("pause",)]
