@@ -133,6 +133,7 @@ def test_the_flagd_provider_sees_paused_within_10_s_of_decide(
             break
         time.sleep(0.1)
     assert seen is not None, "the flagd provider did not see paused within 10 s of postlaunch decide"
+    print(f"the flagd provider read paused {seen:.1f} s after `postlaunch decide` started")
     assert details.flag_metadata["decidedBy"] == "Head of Support Operations"
     assert details.flag_metadata["decisionId"] == 1
     assert client.get_string_value("postlaunch.hr-assistant.mode", "unknown") == "normal"  # type: ignore[attr-defined]
