@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from actions.decide import check_standing, identity_fields, log_access
+from actions.decide import check_standing, identity_fields, log_access, rewrite_status_file
 from postlaunch import proposals
 from postlaunch.access import Identity, PermissionDenied, authorize, may
 from postlaunch.config import Context
@@ -86,6 +86,7 @@ def countersign(
     # otherwise), so its record names the one it replaces
     guard = lambda c: check_standing(c, proposal.deployment, proposal.week, fields, True)  # noqa: E731
     record = append(conn, fields, then=close, guard=guard)
+    rewrite_status_file(conn, ctx, record)
     log_access(
         ctx,
         identity,

@@ -11,7 +11,7 @@ import streamlit as st
 from actions.decide import DecisionExists
 from dashboard import audit, auth, data, proposals_panel, state, writes
 from metrics.model import Review
-from postlaunch import access
+from postlaunch import access, opstatus
 from postlaunch.catalog import ACTIONS
 from postlaunch.config import Context
 from postlaunch.decisions import DecisionRecord, default_next_review
@@ -25,7 +25,7 @@ def next_review_default(ctx: Context, review: Review) -> date:
 
 
 def _form_keys(deployment: str, week: str) -> dict[str, str]:
-    fields = ("decision", "rationale", "attendees", "actions", "next", "supersede")
+    fields = ("decision", "rationale", "attendees", "actions", "next", "supersede", "criteria")
     return {f: f"{f}-{deployment}-{week}" for f in fields}
 
 
@@ -74,7 +74,15 @@ def decision_form(review: Review) -> None:
         )
         return
     keys = _form_keys(deployment, week)
-    _prepare(keys, {"decision": None, "next": next_review_default(data.ctx(), review), "supersede": False})
+    _prepare(
+        keys,
+        {
+            "decision": None,
+            "next": next_review_default(data.ctx(), review),
+            "supersede": False,
+            "criteria": False,
+        },
+    )
     done = st.session_state.pop("_decision_done", None)
     if done:
         st.success(done)
@@ -92,6 +100,10 @@ def decision_form(review: Review) -> None:
             "High tier: an **expand**, or a return from pause, is recorded once a second person with "
             "governance or owner rights countersigns it."
         )
+    runbook = data.ctx().registry.get(deployment).runbook
+    if runbook.may_pause:
+        st.caption(f"Pause or stop may be recorded by: {', '.join(runbook.may_pause)} (the runbook's may_pause).")
+    halted = data.operating(deployment).status.mode in opstatus.HALTED
     with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
         decision = st.segmented_control("Decision", list(ACTIONS), key=keys["decision"])
         rationale = st.text_area(
@@ -114,6 +126,18 @@ def decision_form(review: Review) -> None:
             if standing
             else False
         )
+        criteria_checked = False
+        if halted:
+            criteria = runbook.return_criteria
+            st.markdown(
+                "**Return to normal** — a continue or expand ends the pause once these hold:\n"
+                + (
+                    "\n".join(f"- {c}" for c in criteria)
+                    if criteria
+                    else "- (the runbook lists no return criteria)"
+                )
+            )
+            criteria_checked = st.checkbox("The return criteria were checked", key=keys["criteria"])
         submitted = st.form_submit_button("Record decision", type="primary")
     if not submitted:
         return
@@ -135,6 +159,7 @@ def decision_form(review: Review) -> None:
             todo or None,
             next_review if isinstance(next_review, date) else None,
             supersede=bool(supersede),
+            return_criteria_checked=bool(criteria_checked),
         )
     except DecisionExists as exc:
         if exc.same:  # a second click on the same submission: it is recorded once

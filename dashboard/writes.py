@@ -1,6 +1,7 @@
 """The dashboard's writes, through the same code paths as the commands: recording a decision
 (`actions.decide.submit_decision`, as `postlaunch decide`), countersigning or withdrawing one
-(`actions.countersign`, as `postlaunch countersign`) and loading uploaded files
+(`actions.countersign`, as `postlaunch countersign`), ticking who was told of a pause
+(`actions.pause`, as `postlaunch notified`), a readiness record (`actions.readiness`) and loading uploaded files
 (`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each asks `auth.current_identity()` who
 is acting — never a typed name — and refuses at the server what that identity may not do, whatever the
 page offered. Each opens its own short-lived connection.
@@ -14,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 from actions import countersign as cs
-from actions import decide
+from actions import decide, pause, readiness
 from dashboard import audit, auth, state
 from ingest.adapters import ADAPTERS
+from ingest.engine import FileResult
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
 from ingest.pipeline import ingest_and_place
@@ -32,6 +34,7 @@ from postlaunch.proposals import Proposal
 may_countersign = cs.may_countersign
 may_withdraw = cs.may_withdraw
 same_person = cs.same_person
+from postlaunch.followups import Followup
 
 ADAPTER_HELP = {
     "otel": "OpenTelemetry GenAI spans (OTLP/JSON) → usage and feedback",
@@ -47,6 +50,8 @@ KIND_HELP = {
     "feedback": "ratings, thumbs, acceptance, comments",
     "incidents": "incidents and their updates",
     "changes": "model, prompt, policy changes",
+    "readiness": "readiness checklist records",
+    "training": "who completed which training",
 }
 
 
@@ -127,6 +132,7 @@ def submit_decision(
     next_review: date | None,
     snapshot: Review | None = None,
     supersede: bool = False,
+    return_criteria_checked: bool = False,
 ) -> DecisionRecord | Proposal:
     """Record a decision as the signed-in identity (or keep it as a proposal when it needs a second
     signature), as `postlaunch decide` does, on its own short-lived writable connection. Refuses an
@@ -150,6 +156,7 @@ def submit_decision(
             next_review=next_review,
             snapshot=snapshot,
             supersede=supersede,
+            return_criteria_checked=return_criteria_checked,
         )
 
 
@@ -167,3 +174,40 @@ def withdraw(proposal_id: int) -> Proposal:
     ctx = state.context()
     with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         return cs.withdraw(conn, ctx, proposal_id, access.authorize(identity, "view"))
+
+
+def record_notification(deployment: str, decision_seq: int, notified: str) -> Followup:
+    """Tick `notified` as told of pause/stop `decision_seq`, as the signed-in identity (as `postlaunch
+    notified --by`); it needs the right to decide on `deployment`, and goes into the access log."""
+    identity = _acting("decide", deployment)
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        tick = pause.record_notification(
+            conn, ctx, deployment=deployment, decision_seq=decision_seq, notified=notified, by=identity.label
+        )
+    audit.event(ctx.settings, identity, "decide", deployment, f"told {notified} of decision #{decision_seq}")
+    return tick
+
+
+def record_readiness(
+    deployment: str,
+    item: str,
+    status: str,
+    evidence: str,
+    evidence_date: date,
+    reviewed_by: str,
+    expires: date | None,
+) -> FileResult:
+    """Append one readiness record entered on the Readiness page (as `postlaunch ingest readiness`), as
+    the signed-in identity; it needs owner rights on `deployment` or governance, and goes into the
+    access log."""
+    identity = _acting("readiness", deployment)
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        result = readiness.record_readiness(
+            conn, ctx, deployment=deployment, item=item, status=status, evidence=evidence,
+            evidence_date=evidence_date, reviewed_by=reviewed_by, expires=expires, by=identity.label,
+        )  # fmt: skip
+    if result.loaded:
+        audit.event(ctx.settings, identity, "readiness", deployment, f"{item}: {status} ({evidence_date})")
+    return result

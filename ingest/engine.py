@@ -123,6 +123,9 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
         rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
     elif counts.loaded and kind.name == "feedback":
         rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
+    elif counts.loaded and kind.name == "training":  # the untrained measure joins the training records
+        every = [r[0] for r in run_sql(conn, "SELECT DISTINCT deployment FROM usage_events")]
+        rollup.replace_week_grain(conn, ctx.settings.timezone, store.NEW_ROWS, every)
     if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
         counts.notes["empty"] = source.empty_note
     return counts, matched.extra
@@ -199,9 +202,15 @@ def _staged_reader(staged: Staged, tag: str) -> Callable[[duckdb.DuckDBPyConnect
 
 
 def load_staged(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, staged: Staged, *, strict: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    staged: Staged,
+    *,
+    strict: bool = False,
+    who: str | None = None,
 ) -> FileResult:
-    """Validate and write an adapter's staged rows on `conn`, in one transaction with the run record.
+    """Validate and write an adapter's staged rows on `conn`, in one transaction with the run record
+    (`who`: the person the run is recorded for, when not the OS user, e.g. a page's form).
 
     A file-level problem raises FileProblem after rolling back (the caller records the failed run).
     """
@@ -215,7 +224,8 @@ def load_staged(
                            mapping=None, strict=strict, run_id=uuid.uuid4().hex, started=now(),
                            stages=Stages(staged.file, False), source_label=staged.adapter,
                            extra_columns=staged.extra_columns, notes=staged.notes,
-                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
+                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format,
+                           who=who)  # fmt: skip
     finally:
         conn.unregister(f"__pl_staged_{tag}")
 
@@ -224,7 +234,8 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
                 make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, file: str,
                 mapping: Mapping | None, strict: bool, run_id: str, started: datetime, stages: Stages,
                 source_label: str | None, extra_columns: list[str], notes: dict[str, Any],
-                digest: Callable[[], str | None], adapter: str | None, fmt: str | None) -> FileResult:  # fmt: skip
+                digest: Callable[[], str | None], adapter: str | None, fmt: str | None,
+                who: str | None = None) -> FileResult:  # fmt: skip
     """Read, validate and write one file's rows with its run record, in one transaction on `conn`:
     everything or nothing (a FileProblem or any error rolls back)."""
     run_sql(conn, "BEGIN TRANSACTION")
@@ -239,7 +250,7 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
                             counts.quarantined, "loaded", None, extra_columns + extra,
                             store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
         record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started,
-                   who=ctx.actor)  # fmt: skip
+                   who=who or ctx.actor)  # fmt: skip
         run_sql(conn, "COMMIT")
     except BaseException:
         run_sql(conn, "ROLLBACK")

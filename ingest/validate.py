@@ -37,9 +37,13 @@ OUTPUTS: dict[str, list[str]] = {
     ],
     "incidents": [
         "incident_id", "opened_at", "deployment", "severity", "category", "status", "resolved_at", "title",
-        "description", "serious", "aware_at", "reported_at",
+        "description", "serious", "aware_at", "reported_at", "serious_kind",
     ],
     "changes": ["ts", "deployment", "kind", "summary", "changed_by", "approved_by", "source"],
+    "readiness": [
+        "deployment", "item", "status", "evidence", "evidence_date", "reviewed_by", "expires", "source",
+    ],
+    "training": ["user_id", "completed_at", "deployment", "course", "expires_at", "provider"],
 }  # fmt: skip
 
 
@@ -232,7 +236,7 @@ def build(
     outputs: dict[str, str] = {}
     for col in kind.columns:
         outputs[col.stored] = q("v", col.name)
-    content_cols = [q("v", c.name) for c in kind.columns]
+    content_cols = [q("v", c.name) for c in kind.columns if c.name not in kind.added]
     if kind.name == "cost":
         errors += _cost_checks(b, checked)
         fields.append(
@@ -249,6 +253,13 @@ def build(
         ]
     if kind.name == "changes":
         outputs["source"] = bind("file")
+    if kind.name == "readiness":
+        outputs["source"] = bind(source_label or "file")
+        errors += _after(b, checked, "expires", "evidence_date", "evidence_date", "__expiry")
+    if kind.name == "training":
+        errors += _after(b, checked, "expires_at", "completed_at", "completed_at", "__expiry")
+    if kind.name == "incidents":  # a serious_kind marks the incident serious
+        outputs["serious"] = f"({q('v', 'serious')} OR {q('v', 'serious_kind')} IS NOT NULL)"
     if kind.name == "usage":
         m = q("m", "request_text")
         outputs["has_text"] = f"{q('n', 'request_text')} IS NOT NULL"
@@ -260,6 +271,11 @@ def build(
     content = f", {bind(SEP)}, ".join(
         f"coalesce(CAST({c} AS VARCHAR), {bind(NULL_MARK)})" for c in content_cols
     )
+    for name in kind.added:  # nothing when unset: the content of older rows stays what it was
+        added = q("v", name)
+        content += (
+            f", CASE WHEN {added} IS NOT NULL THEN {bind(SEP + name + '=')} || CAST({added} AS VARCHAR) END"
+        )
     if kind.identity:
         ident = f"CASE WHEN {q('v', kind.identity)} IS NOT NULL THEN md5_number({bind(ID_PREFIX)} || {q('v', kind.identity)}) ELSE content_hash END"
     else:
@@ -290,6 +306,18 @@ def _stored_text(setting: str, name: str, bind: Binder) -> str:
     if setting == "keep":
         return q("n", name)
     return redact.strip_marks_sql(q("m", name), bind)
+
+
+def _after(b: _Builder, checked: list[str], later: str, earlier: str, what: str, alias: str) -> list[str]:
+    """A row check: column `later`, when set, must fall after column `earlier`."""
+    n_late, n_early = q("n", later), q("n", earlier)
+    v_late, v_early = q("v", later), q("v", earlier)
+    opening, middle, closing = b.lit(f'{later} "'), b.lit(f'" is not after {what} "'), b.lit('"')
+    checked.append(
+        f"CASE WHEN {v_late} IS NOT NULL AND {v_early} IS NOT NULL AND {v_late} <= {v_early} "
+        f"THEN {opening} || {n_late} || {middle} || {n_early} || {closing} END AS {alias}"
+    )
+    return [alias]
 
 
 def _cost_checks(b: _Builder, checked: list[str]) -> list[str]:

@@ -169,6 +169,7 @@ def week_values(
             ("open_incidents", inc.open_incidents),
             ("open_high_severity_incidents", inc.open_high_severity_incidents),
             ("overdue_serious_incidents", inc.overdue_serious_incidents),
+            ("serious_incidents_due_soon", inc.serious_incidents_due_soon),
         ):
             m[name] = _result(name, count, count)
         resolved, days = inc.resolved_n, inc.resolve_days_sum
@@ -176,5 +177,11 @@ def week_values(
             "mean_days_to_resolve", days / resolved if resolved and days is not None else None, resolved
         )
         m["pii_share"] = _share("pii_share", usage.pii_n, usage.text_n)
+        if raw.has_training:
+            m["untrained_use_share"] = _share("untrained_use_share", usage.untrained, events)
+        else:  # unknown, not 100% untrained (DESIGN §15)
+            m["untrained_use_share"] = _result(
+                "untrained_use_share", None, events, None, note="no training records loaded"
+            )
         out[w] = ({metric.name: m[metric.name] for metric in METRICS}, new_use_cases)
     return out

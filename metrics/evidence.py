@@ -142,3 +142,19 @@ def access_records(
 def ingest_runs_matching(conn: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]]:
     """The ingest runs whose id is `prefix` or starts with it, oldest first."""
     return run(conn, "ev_quarantine_runs", {"run": prefix})
+def readiness_records(conn: duckdb.DuckDBPyConnection, deployment: str) -> pd.DataFrame:
+    """Every readiness record of `deployment`, newest first: item, status, evidence, dates, who
+    reviewed it, who recorded it and how (file or form). Records are append-only."""
+    return frame(conn, "ev_readiness_records", {"dep": deployment})
+
+
+def decision_followups(conn: duckdb.DuckDBPyConnection, deployment: str | None = None) -> pd.DataFrame:
+    """Who was told of each pause or stop, who ticked it and when, newest first."""
+    return frame(conn, "ev_decision_followups", {"dep": deployment})
+
+
+def status_reads(
+    conn: duckdb.DuckDBPyConnection, deployment: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """The latest reads of the operating-status endpoints (answered and refused), newest first."""
+    return frame(conn, "ev_status_reads", {"dep": deployment, "limit": limit})

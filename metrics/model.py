@@ -110,11 +110,36 @@ class Reason(_Model):
     threshold: float | int | None
     week: str
     text: str
+    item: str | None = None  # the readiness item that keeps *expand* away (in the JSON only when set)
+
+    @model_serializer(mode="wrap")
+    def _item_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.item is None:
+            data.pop("item", None)
+        return data
 
 
 class Recommendation(_Model):
     action: Action
     reasons: tuple[Reason, ...]
+
+
+class ReadinessItem(_Model):
+    """One readiness item (DESIGN §13) as it stands for a week's review meeting: the latest record's
+    claim, when its evidence expires, and what the data says of it (`check`: ok, challenged, unknown
+    or not_checked), in a sentence. `blocks_expand` says whether it keeps *expand* away."""
+
+    item: str
+    status: str | None  # met | not_met | unknown; None: no record yet
+    evidence: str | None
+    evidence_date: str | None
+    expires: str | None  # the first day the evidence is no longer valid
+    check: str
+    message: str
+    expired: bool
+    reviewed_by: str | None
+    blocks_expand: bool
 
 
 class Period(_Model):
@@ -137,6 +162,9 @@ class OpenIncident(_Model):
     open: bool
     overdue: bool
     days_to_deadline: float | None
+    serious_kind: str | None = None
+    deadline_days: int | None = None  # the reporting clock that applies (days from aware_at)
+    due_soon: bool = False  # not reported and the deadline falls within 2 days after the week's end
 
 
 class ScopeExample(_Model):
@@ -192,6 +220,7 @@ class Review(_Model):
     metrics: dict[str, MetricResult]
     alerts: list[Alert]
     recommendation: Recommendation | None
+    readiness: list[ReadinessItem] = Field(default_factory=list)
     open_incidents: list[OpenIncident]
     out_of_scope_examples: list[ScopeExample]
     changes: list[ChangeRecord]
@@ -298,6 +327,7 @@ class WeekResult:
     recommendation: Recommendation | None = None
     new_use_cases: list[str] = field(default_factory=list)
     weeks_of_data: int = 0
+    readiness: list[ReadinessItem] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:

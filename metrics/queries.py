@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,6 +16,7 @@ import pandas as pd
 from postlaunch import rollup, sqlfiles
 from postlaunch import weeks as wk
 from postlaunch.registry import Deployment
+from postlaunch.rules import DUE_SOON_DAYS
 from postlaunch.settings import Settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -73,6 +75,7 @@ class UsageWeek:
     pii_n: int = 0
     usage_cost: float = 0.0
     cost_rows: int = 0
+    untrained: int = 0  # events whose user had no valid training (meaningful with training records)
     mix: list[MixRow] = field(default_factory=list)
     uncosted: list[ModelTokens] = field(default_factory=list)
 
@@ -101,13 +104,31 @@ class IncidentWeek:
     open_incidents: int = 0
     open_high_severity_incidents: int = 0
     overdue_serious_incidents: int = 0
+    serious_incidents_due_soon: int = 0
     resolved_n: int = 0
     resolve_days_sum: float | None = None
 
 
+@dataclass(frozen=True)
+class ReadinessRecord:
+    """One stored readiness record (DESIGN §13), in the order recorded."""
+
+    item: str
+    status: str
+    evidence: str
+    evidence_date: date
+    reviewed_by: str
+    expires: date | None
+    source: str
+    recorded_at: datetime
+    recorded_by: str
+
+
 @dataclass
 class RawData:
-    """Everything the weekly metrics of one deployment rest on, keyed by week index."""
+    """Everything the weekly metrics of one deployment rest on, keyed by week index, plus what its
+    readiness checks read: its readiness records, whether any training record applies to it, the days
+    its app read its status, and its decisions (decided_at, next_review)."""
 
     usage: dict[int, UsageWeek] = field(default_factory=dict)
     feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
@@ -123,6 +144,10 @@ class RawData:
     @property
     def last_week(self) -> int | None:
         return max((last for _, last in self.spans.values()), default=None)
+    has_training: bool = False
+    readiness: list[ReadinessRecord] = field(default_factory=list)
+    status_read_days: list[date] = field(default_factory=list)
+    decisions: list[tuple[datetime, date | None]] = field(default_factory=list)
 
 
 def load_raw(
@@ -161,6 +186,7 @@ def load_raw(
             pii_n=int(row["pii_n"]),
             usage_cost=float(row["usage_cost"] or 0.0),
             cost_rows=int(row["cost_rows"]),
+            untrained=int(row["untrained_n"]),
         )
     mix = run(conn, "rollup_mix", {"ids": ids, "approved": [list(d.approved_use_cases) for d in deployments]})
     for row in mix:
@@ -180,6 +206,7 @@ def load_raw(
         out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):
         out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
+    _readiness_inputs(conn, ids, out)
     if until_latest:
         until = latest_week_index(out)
     ranges = {dep: history_weeks(raw, until) for dep, raw in out.items()}
@@ -195,6 +222,7 @@ def load_raw(
                 "starts": [b[0] for b in bounds],
                 "ends": [b[1] for b in bounds],
                 "deadline_days": settings.reporting_deadline_days,
+                "due_soon_days": DUE_SOON_DAYS,
             },
         )
         by_dep: dict[str, dict[int, IncidentWeek]] = defaultdict(dict)
@@ -235,6 +263,17 @@ def current_week_index(spans: dict[str, dict[str, tuple[int, int]]]) -> int | No
 
 def latest_week_index(raw: dict[str, RawData]) -> int | None:
     return current_week_index({dep: r.spans for dep, r in raw.items()})
+def _readiness_inputs(conn: duckdb.DuckDBPyConnection, ids: list[str], out: dict[str, RawData]) -> None:
+    """What the readiness checks read besides the weekly numbers (all small)."""
+    params = {"ids": ids}
+    for row in run(conn, "training_coverage", params):
+        out[row["deployment"]].has_training = int(row["records"]) > 0
+    for row in run(conn, "readiness_inputs", params):
+        out[row.pop("deployment")].readiness.append(ReadinessRecord(**row))
+    for row in run(conn, "status_read_days", params):
+        out[row["deployment"]].status_read_days.append(row["day"])
+    for row in run(conn, "decision_dates", params):
+        out[row["deployment"]].decisions.append((row["decided_at"], row["next_review"]))
 
 
 def history_weeks(raw: RawData, until: int | None = None) -> list[int]:

@@ -51,6 +51,8 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "countersigned_os_user",
     "countersigned_at",
     "supersedes",  # seq of the record this one replaces for the same deployment-week (decide --supersede)
+    "runbook",  # JSON: the runbook (fallback, safe state, notify) a pause or stop was taken under (§14)
+    "return_criteria",  # JSON: the return criteria checked by a continue or expand after a pause (§14)
 )
 _SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
@@ -85,6 +87,8 @@ class DecisionRecord:
     countersigned_os_user: str | None = None
     countersigned_at: datetime | None = None
     supersedes: int | None = None
+    runbook: str | None = None
+    return_criteria: str | None = None
 
     @property
     def attendee_list(self) -> list[str]:
@@ -135,12 +139,18 @@ def week_end(week: str) -> date:
     return parse_week(week) + timedelta(days=6)
 
 
-def default_next_review(week: str, review_day: str) -> date:
-    """The deployment's review day one week after the meeting that reviews `week` (that meeting is the
-    first review day after the week's end): for a Monday review of 16-22 Nov, Monday 30 Nov."""
+def review_meeting(week: str, review_day: str) -> date:
+    """The meeting that reviews `week`: the deployment's first review day after the week's end (for a
+    Monday review of 16-22 Nov, Monday 23 Nov). Readiness is judged as of this day."""
     end = week_end(week)
     ahead = (WEEKDAYS.index(review_day) - end.weekday()) % 7 or 7
-    return end + timedelta(days=ahead + 7)
+    return end + timedelta(days=ahead)
+
+
+def default_next_review(week: str, review_day: str) -> date:
+    """The deployment's review day one week after the meeting that reviews `week`: for a Monday review
+    of 16-22 Nov, Monday 30 Nov."""
+    return review_meeting(week, review_day) + timedelta(days=7)
 
 
 def review_overdue(next_review: date | None, today: date) -> bool:

@@ -125,7 +125,11 @@ class Settings(BaseSettings):
         "cards, IBANs, national ids), or drop the text (the personal-data count is kept in every case)",
     )
     reporting_deadline_days: int = Field(
-        default=15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
+        default=15,
+        ge=0,
+        description="days from aware_at (else opened_at) to report a serious incident of serious_kind other "
+        "or without a kind; the shorter statutory clocks (death 10, critical_infrastructure and "
+        "widespread_infringement 2) apply unless this is shorter still",
     )
     min_n: MinN = Field(
         default_factory=lambda: MinN(), description="minimum samples before a proportion alerts"
@@ -149,6 +153,16 @@ class Settings(BaseSettings):
     )
     baseline_weeks: int = Field(
         default=4, ge=1, description="weeks after launch with data that form the use-case baseline"
+    )
+    status_file: Path | None = Field(
+        default=None,
+        description="a flagd flag file that every decision rewrites atomically with each deployment's "
+        "operating mode (postlaunch status --format flagd); unset: no file is written",
+    )
+    pause_ack_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="minutes after a pause or stop until 'not yet observed by the app' becomes an alert",
     )
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="how long a command waits for another process's database lock"

@@ -87,6 +87,25 @@ def _recommendation(review: Review) -> list[str]:
     return lines + ["", "_The dashboard recommends; the owner decides._"]
 
 
+def _readiness(review: Review) -> list[str]:
+    if not review.readiness:
+        return []
+    lines = [
+        "",
+        "## Readiness",
+        "",
+        "| item | status | what the data says | evidence | valid until |",
+        "|---|---|---|---|---|",
+    ]
+    for r in review.readiness:
+        label = layout.readiness_label(r)
+        lines.append(
+            f"| {r.item} | {'**' + label + '**' if r.blocks_expand else label} | {_cell(r.message)} | "
+            f"{_cell(r.evidence or '')} | {r.expires or ''} |"
+        )
+    return lines
+
+
 def _metric_tables(review: Review) -> list[str]:
     lines = ["", "## Metrics"]
     absent = [f"no {layout.FEED_WORDS[kind]} data loaded" for kind in layout.absent_kinds(review.feeds)]
@@ -201,7 +220,16 @@ def render_markdown(review: Review, decision: DecisionRecord | None = None) -> s
     """The review as Markdown minutes, ending with a newline; `decision` is the week's standing decision
     (blank lines to fill in without one)."""
     lines = _header(review)
-    for part in (_recommendation, _metric_tables, _alerts, _incidents, _examples, _changes, _new_use_cases):
+    for part in (
+        _recommendation,
+        _readiness,
+        _metric_tables,
+        _alerts,
+        _incidents,
+        _examples,
+        _changes,
+        _new_use_cases,
+    ):
         lines += part(review)
     lines += _decision(review, decision)
     return "\n".join(lines) + "\n"

@@ -100,6 +100,18 @@ def _recommendation(review: Review) -> str:
     )
 
 
+def _readiness(review: Review) -> str:
+    rows = []
+    for r in review.readiness:
+        level = layout.readiness_level(r)
+        color = layout.STATUS_COLOR.get(level if level != "unknown" else "insufficient_data", "#8c8c8c")
+        label = f'<span class="badge" style="--c:{color}">{_e(layout.readiness_label(r))}</span>'
+        rows.append([_e(r.item), label, _e(r.message), _e(r.evidence or ""), _e(r.expires or "")])
+    return _table(
+        ["item", "status", "what the data says", "evidence", "valid until"], rows, "No readiness recorded."
+    )
+
+
 def _tiles(review: Review) -> str:
     metrics, currency = review.metrics, review.currency
     cells = []
@@ -322,6 +334,8 @@ def render_html(
     body = [
         _header(review),
         _recommendation(review),
+        "<h2>Readiness</h2>",
+        _readiness(review),
         "<h2>This week by category</h2>",
         _tiles(review),
         "<h2>Alerts</h2>",

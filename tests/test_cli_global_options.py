@@ -37,6 +37,8 @@ REQUIRED = {  # the arguments each command needs besides the global options
     ],
     "sample": ["--out", "o"],
     "prune": ["--before", "2026-01-01"],
+    "status-key": ["list"],
+    "notified": ["--deployment", "x"],
 }
 
 

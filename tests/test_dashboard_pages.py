@@ -147,7 +147,9 @@ def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
     assert list(incidents["reporting deadline"]) == [
         fmt.deadline_text(SimpleNamespace(**i)) for i in review["open_incidents"]
     ]
-    assert "OVERDUE by 18 days — not reported" in list(incidents["reporting deadline"])
+    assert "OVERDUE by 18 days — not reported (deadline 2026-11-04; 15-day clock: other)" in list(
+        incidents["reporting deadline"]
+    )
 
 
 PAGES = [
@@ -186,9 +188,11 @@ PAGES = [
             "open_incidents",
             "open_high_severity_incidents",
             "overdue_serious_incidents",
+            "serious_incidents_due_soon",
             "incidents_opened",
             "mean_days_to_resolve",
             "pii_share",
+            "untrained_use_share",
         ],
     ),
     (
@@ -271,9 +275,11 @@ def test_evidence_shows_the_log_runs_and_quarantine(
     at = _open(sample_db, monkeypatch, "views/evidence.py")
     assert any("decision log verified: 0 records" in s.value for s in at.success)
     runs = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
-    assert len(runs) == 5 and set(runs["kind"]) == {"usage", "cost", "feedback", "incidents", "changes"}
+    assert len(runs) == 7 and set(runs["kind"]) == {
+        "usage", "cost", "feedback", "incidents", "changes", "training", "readiness",
+    }  # fmt: skip
     quarantined = next(d.value for d in at.dataframe if "raw" in d.value.columns)
-    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2  # sample_data's messy rows
+    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2 + 3  # sample_data's messy rows
 
 
 def test_data_page_shows_the_registry_and_loads_an_upload(

@@ -224,7 +224,7 @@ def test_other_files_proceed_after_a_failed_one(workspace, ingest_cli) -> None:
     [
         (
             ("ingest", "usages", "a.csv"),
-            "unknown kind 'usages'; kinds: usage, cost, feedback, incidents, changes; adapters:",
+            "unknown kind 'usages'; kinds: usage, cost, feedback, incidents, changes, readiness, training; adapters:",
         ),
         (("ingest", "usage"), "give at least one FILE"),
         (("ingest", "usage", "a.csv", "--map", "nodest"), "expected SRC=DEST"),

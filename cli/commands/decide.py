@@ -8,6 +8,7 @@ countersigns it (`postlaunch countersign`).
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import date
 
 from actions.decide import DecisionExists, submit_decision
@@ -50,6 +51,12 @@ def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentP
         help="replace the decision that stands for this deployment-week (the new record names it); "
         "without it a second decision for the same week is refused",
     )
+    parser.add_argument(
+        "--return-criteria-checked",
+        action="store_true",
+        help="after a pause or stop: confirm that the runbook's return criteria were checked (needed for "
+        "continue or expand)",
+    )
     parser.set_defaults(run=run)
 
 
@@ -87,6 +94,7 @@ def run(args: argparse.Namespace) -> int:
                 actions=args.actions,
                 next_review=next_review,
                 supersede=args.supersede,
+                return_criteria_checked=args.return_criteria_checked,
             )
     except DecisionExists as exc:
         if not exc.same:
@@ -100,6 +108,10 @@ def run(args: argparse.Namespace) -> int:
             f"{outcome.decision.upper()} by {outcome.decided_by} (OS user {outcome.decided_os_user}); "
             f"next review {outcome.next_review}; hash {outcome.hash[:12]}…"
         )
+        for line in _runbook_lines(outcome):
+            print(line)
+        if ctx.settings.status_file is not None:
+            print(f"status file {ctx.settings.status_file} rewritten: postlaunch.{outcome.deployment}.mode")
     else:
         print(
             f"NOT YET RECORDED — {outcome.reason}.\n"
@@ -109,3 +121,27 @@ def run(args: argparse.Namespace) -> int:
             f"  postlaunch countersign {outcome.id} --by NAME"
         )
     return 0
+
+
+def _runbook_lines(record: DecisionRecord) -> list[str]:
+    """After a pause or stop: the fallback, the safe state and the notify checklist; after a return:
+    the criteria recorded as checked."""
+    if record.runbook:
+        book = json.loads(record.runbook)
+        lines = [
+            f"fallback: {book.get('fallback') or 'none in the runbook'}",
+            f"safe state: {book.get('safe_state') or 'none in the runbook'}",
+        ]
+        notify = book.get("notify") or []
+        if notify:
+            lines.append("tell each of these, then tick them with `postlaunch notified --deployment "
+                         f"{record.deployment} --who NAME --by NAME`:")  # fmt: skip
+            lines += [f"  [ ] {name}" for name in notify]
+        else:
+            lines.append("the runbook lists nobody to notify")
+        return lines
+    if record.return_criteria:
+        checked = json.loads(record.return_criteria)
+        criteria = checked.get("criteria") or []
+        return [f"return criteria checked by {checked.get('checked_by')}:"] + [f"  [x] {c}" for c in criteria]
+    return []

@@ -1,6 +1,7 @@
-"""Evidence: the decision log with the chain's verification and who signed, change records, ingest
-runs, quarantined rows with their reasons, and the access log with filters (governance sees all of it,
-an owner their deployments'). It reads through `dashboard.data`; no SQL here."""
+"""Evidence: the decision log with the chain's verification and who signed, who was told of each
+pause, the reads of the operating status, change records, ingest runs, quarantined rows with their
+reasons, and the access log with filters (governance sees all of it, an owner their deployments').
+It reads through `dashboard.data`; no SQL here."""
 
 from __future__ import annotations
 
@@ -49,6 +50,36 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
         "prev_hash",
     ]
     st.dataframe(shown[[c for c in columns if c in shown.columns]], hide_index=True, width="stretch")
+
+
+def _operating(deployment: str | None, only_this: bool) -> None:
+    """Who was told of each pause or stop, and the reads of the operating status (DESIGN §14)."""
+    scope = deployment if only_this else None
+    ticks = data.records("followups", scope)
+    st.subheader(f"Told of a pause or stop ({len(ticks)})")
+    if len(ticks):
+        st.caption(
+            "Follow-ups of the decision log, each chained to its decision (checked by `postlaunch verify`)."
+        )
+        st.dataframe(ticks, hide_index=True, width="stretch")
+    else:
+        st.caption(
+            "Nobody ticked yet: after a pause or stop, the Weekly review lists the runbook's notify checklist."
+        )
+    reads = data.records("status_reads", scope)
+    st.subheader(f"Operating-status reads (latest {len(reads)})")
+    if len(reads):
+        refused = int((reads["outcome"] != "ok").sum())
+        if refused:
+            st.warning(
+                f"{refused} of these reads were refused (no key, a revoked or another deployment's key)."
+            )
+        st.dataframe(reads, hide_index=True, width="stretch")
+    else:
+        st.caption(
+            "No app has read its status over OFREP yet (`postlaunch status-key create --deployment ID`; "
+            "see docs/operating-status.md)."
+        )
 
 
 def _changes(deployment: str | None, only_this: bool) -> None:
@@ -183,6 +214,7 @@ def render() -> None:
         st.toggle(f"Only {deployment}", value=False, disabled=deployment is None) if deployment else False
     )
     _decisions(deployment, only_this)
+    _operating(deployment, only_this)
     _changes(deployment, only_this)
     _ingest()
     _access_log(deployment, only_this)

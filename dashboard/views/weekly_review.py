@@ -1,13 +1,14 @@
-"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation,
-category tiles, alerts, out-of-scope requests, open incidents, changes, the decision form and the
-review pack. It reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
+"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation, the
+readiness marks and the operating mode (with a pause's acknowledgement and checklist), category tiles,
+alerts, out-of-scope requests, open incidents, changes, the decision form and the review pack. It
+reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state, tables, widgets
+from dashboard import data, operating, state, tables, widgets
 from metrics.model import Review
 from postlaunch import fmt
 from postlaunch.catalog import BY_NAME
@@ -183,6 +184,8 @@ def render() -> None:
     spark = data.trend(deployment, headlines, min(spark_weeks), week) if spark_weeks else pd.DataFrame()
     _header(review)
     _recommendation(review)
+    operating.readiness_row(review)
+    operating.operating_status(review)
     _tiles(review, spark)
     _alerts(review)
     _scope(review)
