@@ -20,10 +20,17 @@ from postlaunch.errors import PostlaunchError, UsageError
 # add_parser(subparsers) and run(args) -> int.
 COMMANDS: dict[str, str] = {
     "ingest": "load usage, cost, feedback, incident or change files",
+    "quarantine": "list quarantined rows: file, line, field and reason (by run, file or reason)",
     "review": "the weekly review of one deployment (JSON, Markdown minutes or HTML pack)",
     "check": "alerts of every deployment; exit 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN",
     "decide": "record a decision (expand, continue, limit, pause, stop) in the decision log",
-    "verify": "verify the hash chain of the decision log",
+    "countersign": "list, countersign or withdraw decisions waiting for a second signature",
+    "verify": "verify the hash chain of the decision log and say who signed its records",
+    "prune": "delete old request text and access records (retention_days protects high tier)",
+    "notify": "send the weekly digest by e-mail (--smtp) and to webhooks; exit codes as check",
+    "status": "each deployment's operating mode (text, JSON or the flagd flag file apps read)",
+    "status-key": "create, list or revoke the API keys of the OFREP status endpoints",
+    "notified": "tick who was told of a pause or stop (the runbook's notify list)",
     "rollup": "rebuild the weekly rollup every metric reads (after a timezone change)",
     "scope": "the weekly audit sample of requests to label (scope sample)",
     "sample": "write a realistic sample organization (registry and data files)",

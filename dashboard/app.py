@@ -11,7 +11,7 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from dashboard import data, state
+from dashboard import audit, auth, data, state
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
@@ -21,6 +21,13 @@ st.set_page_config(
     layout="wide",
     initial_sidebar_state="expanded",
 )
+
+# Who is looking comes first: the sign-in screen, an expired token or a person without a role stop here.
+identity = None
+with state.boundary():
+    identity = auth.gate()
+if identity is None:  # the configuration could not be read: the boundary said why
+    st.stop()
 
 PAGES = {
     "Review": [
@@ -34,6 +41,7 @@ PAGES = {
         st.Page(
             "views/weekly_review.py", title="Weekly review", icon=":material/assignment:", url_path="review"
         ),
+        st.Page("views/readiness.py", title="Readiness", icon=":material/fact_check:", url_path="readiness"),
     ],
     "Trends": [
         st.Page("views/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),
@@ -75,6 +83,18 @@ def sidebar() -> str:
 db_state = None
 with state.boundary():
     db_state = sidebar()
+
+# One `view` per page, deployment and week the session opens (DESIGN §17).
+_PER_DEPLOYMENT = {"review", "quality", "scope", "cost", "risk", "feedback"}
+with state.boundary():
+    on_deployment = page.url_path in _PER_DEPLOYMENT
+    audit.view_once(
+        state.context().settings,
+        identity,
+        page.url_path or "portfolio",
+        state.selected_deployment() if on_deployment else None,
+        state.selected_week() if on_deployment else None,
+    )
 
 # The Data page works without data (it is where data comes in); Evidence once the database exists.
 if (

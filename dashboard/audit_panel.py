@@ -10,9 +10,9 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import state, writes
+from dashboard import auth, state, writes
 from ingest.scope.audit import DEFAULT_N, Draw, week_sample
-from postlaunch import fmt
+from postlaunch import access, fmt
 from postlaunch.config import Context
 from postlaunch.rules import OUT_OF_SCOPE
 
@@ -33,10 +33,10 @@ def choices(approved: list[str]) -> list[tuple[str, str | None]]:
     return [*out, (OUT_OF_SCOPE, "0")]
 
 
-def _answer(deployment: str, week: str, event: dict[str, Any], use_case: str, by: str, key: str) -> None:
+def _answer(deployment: str, week: str, event: dict[str, Any], use_case: str, key: str) -> None:
     """A button's callback: store the label before the page is drawn again, then show the next request."""
     try:
-        writes.record_label(deployment, week, str(event["event_id"]), use_case, by)
+        writes.record_label(deployment, week, str(event["event_id"]), use_case)
     except Exception as exc:  # noqa: BLE001 - shown on the page by the next run
         st.session_state[f"{key}-error"] = str(exc)
         return
@@ -44,18 +44,30 @@ def _answer(deployment: str, week: str, event: dict[str, Any], use_case: str, by
     st.session_state[f"{key}-last"] = (str(event["event_id"]), use_case)
 
 
-def _draw(deployment: str, week: str, by: str, new: bool) -> None:
+def _draw(deployment: str, week: str, new: bool) -> None:
     try:
-        writes.draw_audit_sample(deployment, week, by, new=new)
+        writes.draw_audit_sample(deployment, week, new=new)
     except Exception as exc:  # noqa: BLE001
         st.session_state[f"{POSITION_KEY}-{deployment}-{week}-error"] = str(exc)
 
 
 def render_check_sample(ctx: Context, deployment: str, week: str) -> None:
     """The section for `deployment`'s `week` (the sidebar's week)."""
-    by = writes.labeller()  # the one place the labeller's name is read (login will replace it)
     key = f"{POSITION_KEY}-{deployment}-{week}"
     st.subheader(f"Check a sample · {week}")
+    identity = auth.current_identity()
+    if identity is None or not access.may(identity, "label", deployment):
+        who = (
+            "nobody signed in"
+            if identity is None
+            else f"you are signed in as {identity.shown} ({identity.role_summary()})"
+        )
+        st.caption(
+            "The week's audit sample is checked by the deployment's owners or governance: they label a small "
+            f"random sample of requests so the out-of-scope share rests on a person's judgement; {who}."
+        )
+        return
+    by = identity.shown
     st.caption(
         "Placement by text errs both ways. Labelling a small random sample of the week's requests lets the "
         "out-of-scope share be corrected and its interval narrowed: about 40 answers, a few seconds each. "
@@ -71,7 +83,7 @@ def render_check_sample(ctx: Context, deployment: str, week: str) -> None:
             key=f"{key}-draw",
             type="primary",
             on_click=_draw,
-            args=(deployment, week, by, False),
+            args=(deployment, week, False),
         )
         return
     total = len(sample.events)
@@ -92,7 +104,7 @@ def render_check_sample(ctx: Context, deployment: str, week: str) -> None:
             f"Draw {DEFAULT_N} more",
             key=f"{key}-more",
             on_click=_draw,
-            args=(deployment, week, by, True),
+            args=(deployment, week, True),
         )
         return
     event = sample.events[int(position)]
@@ -112,7 +124,7 @@ def render_check_sample(ctx: Context, deployment: str, week: str) -> None:
             width="stretch",
             type="secondary" if use_case != OUT_OF_SCOPE else "primary",
             on_click=_answer,
-            args=(deployment, week, event, use_case, by, key),
+            args=(deployment, week, event, use_case, key),
         )
     if int(position) > 0:
         st.button(

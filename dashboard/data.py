@@ -6,17 +6,22 @@ ingest or decision is seen on the next run. It computes nothing itself and never
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import state
+from actions.pause import HaltRunbook, halt_runbook
+from dashboard import audit, state
 from metrics import api, evidence, pages
 from metrics.model import PortfolioRow, Review
+from postlaunch import accesslog, followups, opstatus, proposals
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
+from postlaunch.proposals import Proposal
 from report.pack import build_pack as pack_html
 
 _cached = st.cache_data(show_spinner=False, max_entries=512, ttl=6 * 3600)
@@ -119,6 +124,16 @@ def decisions(deployment: str | None = None) -> tuple[pd.DataFrame, evidence.Cha
 
 
 @_cached
+def _standing(key: state.DbKey, deployment: str, week: str) -> DecisionRecord | None:
+    return _run(key, lambda conn, ctx: standing_decision(conn, deployment, week))  # type: ignore[no-any-return]
+
+
+def standing(deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for the deployment-week (its latest record), or None."""
+    return _standing(_key(), deployment, week)
+
+
+@_cached
 def _ingest_runs(key: state.DbKey) -> pd.DataFrame:
     return _run(key, lambda conn, ctx: evidence.ingest_runs(conn))  # type: ignore[no-any-return]
 
@@ -166,6 +181,72 @@ def drill(what: str, deployment: str, first: str, last: str) -> pd.DataFrame:
     return _drill(_key(), what, deployment, first, last)
 
 
+# --- the operating status (DESIGN §14) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operating:
+    """A deployment's operating mode, when its app first read the latest pause or stop and last read
+    anything, and for a pause or stop its runbook and who was told."""
+
+    status: opstatus.OperatingStatus
+    first_read_at: datetime | None
+    last_read_at: datetime | None
+    halt: HaltRunbook | None
+    ticks: tuple[followups.Followup, ...]
+
+    def acknowledgement(self, ack_minutes: int) -> opstatus.Acknowledgement | None:
+        """Whether the app has seen the pause or stop, as of now (the alert depends on the clock)."""
+        if self.status.source != "decision" or self.status.mode not in opstatus.HALTED:
+            return None
+        return opstatus.Acknowledgement(
+            self.status, self.first_read_at, datetime.now(UTC).replace(tzinfo=None), ack_minutes
+        )
+
+
+@_cached
+def _operating(key: state.DbKey, deployment: str) -> Operating:
+    def read(conn: Any, ctx: Context) -> Operating:
+        status = opstatus.status_of(conn, ctx.registry, deployment)
+        halted = status.source == "decision" and status.mode in opstatus.HALTED and status.decision_seq
+        halt = (
+            halt_runbook(conn, ctx, deployment, status.decision_seq)
+            if halted and status.decision_seq
+            else None
+        )
+        ticks = (
+            tuple(followups.of_decision(conn, status.decision_seq)) if halt and status.decision_seq else ()
+        )
+        return Operating(
+            status, opstatus.first_read(conn, status), opstatus.last_read(conn, deployment), halt, ticks
+        )
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def operating(deployment: str) -> Operating:
+    return _operating(_key(), deployment)
+
+
+@_cached
+def _records(key: state.DbKey, what: str, deployment: str | None) -> pd.DataFrame:
+    def read(conn: Any, ctx: Context) -> pd.DataFrame:
+        if what == "readiness" and deployment is not None:
+            return evidence.readiness_records(conn, deployment)
+        if what == "followups":
+            return evidence.decision_followups(conn, deployment)
+        if what == "status_reads":
+            return evidence.status_reads(conn, deployment)
+        raise ValueError(f"unknown records {what!r}")
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def records(what: str, deployment: str | None) -> pd.DataFrame:
+    """readiness (a deployment's readiness records), followups (who was told of pauses) or status_reads."""
+    return _records(_key(), what, deployment)
+
+
 def clear() -> None:
     """Forget every cached read (after this session wrote to the database)."""
     st.cache_data.clear()
@@ -177,12 +258,51 @@ def build_pack(ctx: Context, deployment: str, week: str) -> str:
         return pack_html(conn, ctx, api.build_review(conn, ctx, deployment, week))
 
 
-def pack_maker(deployment: str, week: str) -> Callable[[], str]:
+def pack_maker(deployment: str, week: str, on_made: Callable[[], None] | None = None) -> Callable[[], str]:
     """A zero-argument callable for st.download_button: it runs when clicked, on its own thread, so
-    it opens its own connection and touches no Streamlit state."""
+    it opens its own connection and touches no Streamlit state; `on_made` runs once the pack is built
+    (the export's access record)."""
     context = state.context()
 
     def make() -> str:
-        return build_pack(context, deployment, week)
+        pack = build_pack(context, deployment, week)
+        if on_made is not None:
+            on_made()
+        return pack
 
     return make
+
+
+# --- decisions waiting for a second signature ------------------------------------------------------
+
+
+@_cached
+def _open_proposals(key: state.DbKey, deployment: str | None) -> list[Proposal]:
+    return _run(key, lambda conn, ctx: proposals.listed(conn, deployment))  # type: ignore[no-any-return]
+
+
+def open_proposals(deployment: str | None = None) -> list[Proposal]:
+    """Decisions proposed and not yet countersigned (or withdrawn), oldest first."""
+    return list(_open_proposals(_key(), deployment))
+
+
+# --- the access log (its own file; not cached: it grows by the second) ------------------------------
+
+
+def access_records(
+    start: datetime | None,
+    end: datetime | None,
+    person: str | None,
+    action: str | None,
+    deployments: list[str] | None,
+) -> pd.DataFrame:
+    """The access log, newest first, filtered (see `metrics.evidence.access_records`); empty before
+    anything was logged."""
+    settings = ctx().settings
+    audit.flush(timeout=2.0)  # what this session just did shows too
+    if not accesslog.path_of(settings).exists():
+        return pd.DataFrame(columns=["ts", "identity", "email", "via", "action", "deployment", "detail"])
+    with accesslog.connect(settings, timeout=state.PAGE_LOCK_TIMEOUT) as conn:
+        return evidence.access_records(
+            conn, start=start, end=end, person=person, action=action, deployments=deployments
+        )

@@ -101,7 +101,7 @@ def database_state(ctx: Context) -> str:
 
     try:
         with connection(ctx, on_wait=busy) as conn:
-            ready = pages.has_usage(conn)
+            ready = pages.has_data(conn)
     finally:
         note.empty()
     return DatabaseState.READY if ready else DatabaseState.EMPTY
@@ -112,7 +112,9 @@ def show_load_help(ctx: Context | None, state: str) -> None:
     if state == DatabaseState.MISSING:
         st.info(f"### No data yet\nThere is no database at {where}.\n\n{LOAD_HELP}")
     else:
-        st.info(f"### No usage data yet\nThe database {where} holds no usage events.\n\n{LOAD_HELP}")
+        st.info(
+            f"### No data yet\nThe database {where} holds no usage, cost, feedback or incident records.\n\n{LOAD_HELP}"
+        )
 
 
 def _default_index(options: list[str], wanted: str | None) -> str | None:

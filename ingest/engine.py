@@ -70,13 +70,15 @@ def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapp
 
 def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Source, *, file: str,
           mapping: Mapping | None, strict: bool, run_id: str, bind: Binder, stages: Stages,
-          source_label: str | None = None) -> tuple[store.Counts, list[str]]:  # fmt: skip
+          source_label: str | None = None,
+          source_id: Callable[[], str | None] = lambda: None) -> tuple[store.Counts, list[str]]:  # fmt: skip
     """Validate `source` into a temp table and write it (inside the caller's transaction)."""
     try:
         matched = resolve(kind, source.header, source.exprs, mapping)
     except ValueError as exc:
         raise FileProblem(str(exc)) from exc
-    _check_columns(kind, matched.exprs, source.header, mapping)
+    if source.columns_known:
+        _check_columns(kind, matched.exprs, source.header, mapping)
     plan = validate.build(
         kind, ctx, bind, source_sql=source.from_sql, exprs=matched.exprs, raw_sql=source.raw_sql,
         reason_sql=source.reason_sql, key_sql=source.key_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
@@ -95,10 +97,8 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
     rejects = readers.collect_rejects(conn, source)
     store.number_rows(conn, source.numbered, source.first_line)
     ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
-    if kept == 0:
-        if rejects:
-            raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
-        raise FileProblem(source.empty_message)
+    if kept == 0 and rejects:
+        raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
     if rejects:
         store.renumber(conn, rejects, source.first_line)
     stages("writing")
@@ -117,7 +117,7 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
 
     counts = store.write(
         conn, kind, plan.outputs, run_id=run_id, file=file, rejects=rejects,
-        conflict_raw=conflict_raw, strict=strict,
+        conflict_raw=conflict_raw, strict=strict, source_id=source_id,
     )  # fmt: skip
     if counts.loaded and kind.name == "usage":  # the weekly rollup stays current, in the same transaction
         rollup.add_usage(conn, ctx.settings.timezone, store.NEW_ROWS)
@@ -125,6 +125,11 @@ def _load(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Sou
         rollup.add_feedback(conn, ctx.settings.timezone, store.NEW_ROWS)
     elif counts.loaded and kind.name == "labels":  # the labelled events' weeks change their scope mix
         rollup.replace_scope_of_events(conn, ctx.settings.timezone, store.NEW_VERSIONS)
+    elif counts.loaded and kind.name == "training":  # the untrained measure joins the training records
+        every = [r[0] for r in run_sql(conn, "SELECT DISTINCT deployment FROM usage_events")]
+        rollup.replace_week_grain(conn, ctx.settings.timezone, store.NEW_ROWS, every)
+    if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
+        counts.notes["empty"] = source.empty_note
     return counts, matched.extra
 
 
@@ -199,9 +204,15 @@ def _staged_reader(staged: Staged, tag: str) -> Callable[[duckdb.DuckDBPyConnect
 
 
 def load_staged(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, staged: Staged, *, strict: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    staged: Staged,
+    *,
+    strict: bool = False,
+    who: str | None = None,
 ) -> FileResult:
-    """Validate and write an adapter's staged rows on `conn`, in one transaction with the run record.
+    """Validate and write an adapter's staged rows on `conn`, in one transaction with the run record
+    (`who`: the person the run is recorded for, when not the OS user, e.g. a page's form).
 
     A file-level problem raises FileProblem after rolling back (the caller records the failed run).
     """
@@ -215,7 +226,8 @@ def load_staged(
                            mapping=None, strict=strict, run_id=uuid.uuid4().hex, started=now(),
                            stages=Stages(staged.file, False), source_label=staged.adapter,
                            extra_columns=staged.extra_columns, notes=staged.notes,
-                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
+                           digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format,
+                           who=who)  # fmt: skip
     finally:
         conn.unregister(f"__pl_staged_{tag}")
 
@@ -224,7 +236,8 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
                 make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, file: str,
                 mapping: Mapping | None, strict: bool, run_id: str, started: datetime, stages: Stages,
                 source_label: str | None, extra_columns: list[str], notes: dict[str, Any],
-                digest: Callable[[], str | None], adapter: str | None, fmt: str | None) -> FileResult:  # fmt: skip
+                digest: Callable[[], str | None], adapter: str | None, fmt: str | None,
+                who: str | None = None) -> FileResult:  # fmt: skip
     """Read, validate and write one file's rows with its run record, in one transaction on `conn`:
     everything or nothing (a FileProblem or any error rolls back)."""
     run_sql(conn, "BEGIN TRANSACTION")
@@ -233,11 +246,13 @@ def _write_file(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind,
         bind = Binder()
         source = make_source(conn, bind)
         counts, extra = _load(conn, ctx, kind, source, file=file, mapping=mapping, strict=strict,
-                              run_id=run_id, bind=bind, stages=stages, source_label=source_label)  # fmt: skip
+                              run_id=run_id, bind=bind, stages=stages, source_label=source_label,
+                              source_id=digest)  # fmt: skip
         result = FileResult(file, kind.name, counts.rows, counts.loaded, counts.duplicates,
                             counts.quarantined, "loaded", None, extra_columns + extra,
                             store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
-        record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started)
+        record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started,
+                   who=who or ctx.actor)  # fmt: skip
         run_sql(conn, "COMMIT")
     except BaseException:
         run_sql(conn, "ROLLBACK")
@@ -251,7 +266,9 @@ def _adapter_files(ctx: Context, name: str, adapter: Adapter, path: Path, option
                    progress: bool) -> list[FileResult]:  # fmt: skip
     file, started = str(path), now()
     try:
-        readers.detect(path)  # missing, directory, empty, binary: the same messages as for native files
+        # missing, directory, empty, binary: the same messages as for native files; a JSON export may
+        # be blank on a day without requests (an OpenTelemetry file exporter writes nothing then)
+        readers.detect(path, blank_ok=getattr(adapter, "blank_file_ok", False))
         staged_list = adapter.read(path, ctx, options)
     except (FileProblem, PostlaunchError) as exc:
         kinds = getattr(adapter, "kinds", None) or [name]

@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from postlaunch.rules import DATA_CLASSES
+from postlaunch import readiness
+from postlaunch.rules import DATA_CLASSES, SERIOUS_KINDS
 
 ColType = Literal[
     "timestamp",  # ISO 8601 or Unix epoch seconds/milliseconds -> naive UTC TIMESTAMP
@@ -54,6 +55,9 @@ class Kind:
     # A newer row for a stored identity with other content is a new version (the latest stands, every
     # version is kept in `history`), not a conflict: incidents and labels.
     history: str | None = None
+    # Columns added after the kind was released: a row's content (its identity and duplicate check)
+    # includes them only when set, so rows loaded before they existed are still recognised.
+    added: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -166,7 +170,15 @@ INCIDENTS = Kind(
             "aware_at", "timestamp", doc="when the organization became aware (starts the reporting clock)"
         ),
         Column("reported_at", "timestamp", doc="when it was reported to the authority"),
+        Column(
+            "serious_kind",
+            "enum",
+            values=tuple(SERIOUS_KINDS),
+            doc="sets the reporting clock (and marks the incident serious): death 10 days, "
+            "critical_infrastructure and widespread_infringement 2, other 15 (reporting_deadline_days)",
+        ),
     ),
+    added=("serious_kind",),
 )
 
 CHANGES = Kind(
@@ -214,7 +226,44 @@ LABELS = Kind(
     ),
 )
 
-KINDS: dict[str, Kind] = {k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES, LABELS)}
+READINESS = Kind(
+    name="readiness",
+    table="readiness_records",
+    doc="readiness checklist records (DESIGN §13); append-only, the latest per item stands",
+    identity=None,
+    columns=(
+        Column("deployment", "deployment", required=True, doc="a deployment id of the registry"),
+        Column("item", "enum", required=True, values=tuple(readiness.ITEMS), doc="one of the seven items"),
+        Column("status", "enum", required=True, values=readiness.STATUSES),
+        Column("evidence", "text", required=True, doc="a link or a sentence"),
+        Column("evidence_date", "date", required=True, doc="when the evidence was produced"),
+        Column("reviewed_by", "text", required=True, doc="who reviewed the evidence"),
+        Column(
+            "expires",
+            "date",
+            doc="the first day it is no longer valid; default evidence_date + 12 / 6 / 3 months (low / medium / high tier)",
+        ),
+    ),
+)
+
+TRAINING = Kind(
+    name="training",
+    table="training_records",
+    doc="who completed which training, for which deployment (DESIGN §15)",
+    identity=None,
+    columns=(
+        Column("user_id", "text", required=True, doc="the user_id of the usage events"),
+        Column("completed_at", "timestamp", required=True, doc="when the training was completed"),
+        Column("deployment", "deployment", doc="a deployment id; blank: valid for every deployment"),
+        Column("course", "text"),
+        Column("expires_at", "timestamp", doc="when the training stops being valid; blank: never"),
+        Column("provider", "text"),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES, LABELS, READINESS, TRAINING)
+}
 
 
 def missing_required(kind: Kind, present: set[str]) -> list[str]:

@@ -113,8 +113,10 @@ def _who() -> tuple[str, str]:
 
 
 def record_run(conn: duckdb.DuckDBPyConnection, r: FileResult, *, sha256: str | None, adapter: str | None,
-                fmt: str | None, started: datetime) -> None:  # fmt: skip
+                fmt: str | None, started: datetime, who: str | None = None) -> None:  # fmt: skip
+    """The run row; `who` is the person loading (the dashboard's signed-in uploader), else the OS user."""
     user, host = _who()
+    user = who or user
     run_sql(conn,
         "INSERT INTO ingest_runs (run_id, file, sha256, kind, adapter, format, rows, loaded, duplicates, quarantined, "
         "status, message, extra_columns, notes, started_at, finished_at, who, host) "
@@ -136,7 +138,7 @@ def failed(ctx: Context, kind: str, file: str, message: str, *, run_id: str, sta
     try:
         with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
             run_sql(conn, "BEGIN TRANSACTION")
-            record_run(conn, result, sha256=sha256, adapter=adapter, fmt=fmt, started=started)
+            record_run(conn, result, sha256=sha256, adapter=adapter, fmt=fmt, started=started, who=ctx.actor)
             run_sql(conn, "COMMIT")
     except PostlaunchError as exc:
         result.message = f"{message} (and the failed run could not be recorded: {exc})"

@@ -1,5 +1,6 @@
 """Writes one validated file: finds duplicates and conflicts (anti-join on identities, classify.sql),
-inserts new rows, updates incidents with their history, and quarantines the rest with reasons.
+inserts new rows, updates incidents with their history, and quarantines the rest with reasons (each
+source row once, however often it is ingested).
 It runs inside the caller's transaction and never commits; it never reads a file itself.
 """
 
@@ -20,6 +21,7 @@ from ingest.validate import ID_PREFIX
 
 V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
 BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
+BAD, BAD_KEYED = "__pl_bad", "__pl_bad_keyed"  # the file's quarantined rows, then with their source-row keys
 # The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
 NEW_ROWS = f"(SELECT * FROM {V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM {CLS} c WHERE c.__row = v.__row))"
 
@@ -44,7 +46,7 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
 
 def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
     run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, "__pl_newv"):
+    for name in (BASE, RENUMBERED, SHIFT, MULTI, SEEN, CLS, BAD, BAD_KEYED, "__pl_newv"):
         run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
 
 
@@ -124,6 +126,7 @@ def write(
     rejects: list[tuple[int, str, str]],
     conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
     strict: bool,
+    source_id: Callable[[], str | None] = lambda: None,
 ) -> Counts:
     """Classify and write everything of one validated file (in the caller's transaction)."""
     ((total, bad),) = run_sql(conn, f"SELECT count(*), count(__reason) FROM {V}")
@@ -149,7 +152,9 @@ def write(
             f"INSERT INTO {quote_ident(kind.table)} ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {NEW_ROWS}",
             {"run": run_id},
         )
-    _quarantine(conn, kind, run_id, file, rejects, conflict_raw)
+    known = _quarantine(conn, kind, run_id, file, rejects, conflict_raw, source_id)
+    if known:
+        c.notes["already_quarantined"] = known
     if c.loaded != c.rows - c.duplicates - c.quarantined:  # pragma: no cover - an engine defect, not bad data
         raise RuntimeError(f"ingest counts do not add up: {c}")
     return c
@@ -227,14 +232,17 @@ def _quarantine(
     file: str,
     rejects: list[tuple[int, str, str]],
     conflict_raw: Callable[[str], tuple[str, dict[str, Any]]],
-) -> None:
+    source_id: Callable[[], str | None],
+) -> int:
+    """Quarantine the file's bad rows (invalid, conflicting, unreadable): each source row once. A row an
+    earlier run already quarantined (the same pl_source_row_key) is not stored again; the run is added
+    to its `seen_in_runs`. Returns how many of the file's bad rows were in quarantine already."""
     base = {"run": run_id, "kind": kind.name, "file": file}
+    run_sql(conn, f"CREATE TEMP TABLE {BAD} (line BIGINT, reason VARCHAR, raw VARCHAR, field VARCHAR)")
     run_sql(
         conn,
-        f"INSERT INTO quarantine SELECT $run, $kind, $file, __line, 'line ' || __line || ': ' || __reason, __raw, "
-        f"now()::TIMESTAMP "
+        f"INSERT INTO {BAD} SELECT __line, 'line ' || __line || ': ' || __reason, __raw, __field "
         f"FROM {V} WHERE __reason IS NOT NULL",
-        base,
     )
     if _one(conn, f"SELECT count(*) FROM {CLS} WHERE status = 'conflict'"):
         raw_sql, params = conflict_raw(f"SELECT __row FROM {CLS} WHERE status = 'conflict'")
@@ -242,9 +250,9 @@ def _quarantine(
         reason = redact.redact_sql("c.conflict_reason", b)
         run_sql(
             conn,
-            f"INSERT INTO quarantine SELECT $run, $kind, $file, c.__line, {reason}, r.raw, now()::TIMESTAMP "
+            f"INSERT INTO {BAD} SELECT c.__line, {reason}, r.raw, $field "
             f"FROM {CLS} c LEFT JOIN ({raw_sql}) r ON r.__row = c.__row WHERE c.status = 'conflict'",
-            {**base, **params, **b.params},
+            {**params, **b.params, "field": kind.identity},
         )
     if rejects:
         table = pa.table(
@@ -258,11 +266,42 @@ def _quarantine(
         b = Binder("q")
         run_sql(
             conn,
-            f"INSERT INTO quarantine SELECT $run, $kind, $file, line, {redact.redact_sql('reason', b)}, "
-            f"{redact.redact_sql('raw', b)}, now()::TIMESTAMP FROM __pl_rejects_arrow",
-            {**base, **b.params},
+            f"INSERT INTO {BAD} SELECT line, {redact.redact_sql('reason', b)}, {redact.redact_sql('raw', b)}, NULL "
+            "FROM __pl_rejects_arrow",
+            b.params,
         )
         conn.unregister("__pl_rejects_arrow")
+    if not _one(conn, f"SELECT count(*) FROM {BAD}"):
+        return 0
+    unkept = _one(conn, f"SELECT count(*) FROM {BAD} WHERE raw IS NULL")
+    fallback = (source_id() or file) if unkept else file
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {BAD_KEYED} AS SELECT *, pl_source_row_key($kind, raw, $fallback || ':' || line, "
+        f"row_number() OVER (PARTITION BY raw ORDER BY line)) AS source_key FROM {BAD}",
+        {"kind": kind.name, "fallback": fallback},
+    )
+    known = _one(
+        conn,
+        f"SELECT count(*) FROM {BAD_KEYED} WHERE source_key IN "
+        "(SELECT source_key FROM quarantine WHERE source_key IS NOT NULL)",
+    )
+    if known:
+        run_sql(
+            conn,
+            "UPDATE quarantine SET seen_in_runs = list_append(coalesce(seen_in_runs, [run_id]), $run) "
+            f"WHERE source_key IN (SELECT source_key FROM {BAD_KEYED})",
+            {"run": run_id},
+        )
+    run_sql(
+        conn,
+        "INSERT INTO quarantine (run_id, kind, file, line, reason, raw, quarantined_at, field, source_key, "
+        "seen_in_runs) SELECT $run, $kind, $file, line, reason, raw, now()::TIMESTAMP, field, source_key, [$run] "
+        f"FROM {BAD_KEYED} WHERE source_key NOT IN "
+        "(SELECT source_key FROM quarantine WHERE source_key IS NOT NULL)",
+        base,
+    )
+    return int(known)
 
 
 def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], n: int) -> list[str]:
@@ -277,9 +316,11 @@ def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str
 
 
 def sample_reasons(conn: duckdb.DuckDBPyConnection, run_id: str, n: int = 5) -> list[str]:
+    """The first `n` reasons of the rows the run quarantined (or met in quarantine already), in line order."""
     return [
         r[0]
         for r in conn.execute(
-            "SELECT reason FROM quarantine WHERE run_id = ? ORDER BY line NULLS LAST LIMIT ?", [run_id, n]
+            "SELECT reason FROM quarantine WHERE list_contains(seen_in_runs, ?) ORDER BY line NULLS LAST LIMIT ?",
+            [run_id, n],
         ).fetchall()
     ]

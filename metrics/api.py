@@ -5,6 +5,7 @@ writes, renders or reads the environment (the Context carries settings and regis
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -14,8 +15,8 @@ import pandas as pd
 
 from metrics.history import build_history
 from metrics.model import Alert, CheckRow, History, MetricResult, PortfolioRow, WeekResult
-from metrics.queries import load_raw, run
-from metrics.review import build_review
+from metrics.queries import RawData, current_week_index, latest_week_index, load_raw, load_spans, run
+from metrics.review import build_review, reviewable
 from postlaunch import rollup
 from postlaunch import weeks as wk
 from postlaunch.catalog import BY_NAME
@@ -49,18 +50,23 @@ def _deployments(ctx: Context, deployment: str | None) -> list[Deployment]:
 def available_weeks(
     conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str | None = None
 ) -> list[str]:
-    """ISO weeks with usage events (of one deployment, or of any in the registry), ascending."""
-    deps = _deployments(ctx, deployment)
-    ids = [d.id for d in deps]
-    if not ids:
-        return []
+    """ISO weeks a review can show, ascending: of one deployment, from its launch or first record to the
+    organization's current week (a week after its feed stopped is reviewable); of every deployment, from
+    the first record of any to the current week."""
     rollup.check_current(conn, ctx.settings.timezone)
-    rows = run(conn, "rollup_usage_weeks", {"ids": ids})
-    return [wk.week_of_index(i) for i in sorted({r["wk"] for r in rows})]
+    spans = load_spans(conn, ctx.settings, ctx.registry.ids)
+    current = current_week_index(spans)
+    if deployment is not None:
+        dep = ctx.registry.get(deployment)
+        span = reviewable(dep, RawData(spans=spans[dep.id]), current)
+    else:
+        firsts = [first for kinds in spans.values() for first, _ in kinds.values()]
+        span = (min(firsts), current) if firsts and current is not None else None
+    return [] if span is None else [wk.week_of_index(i) for i in range(span[0], span[1] + 1)]
 
 
 def latest_week(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str | None = None) -> str | None:
-    """The latest ISO week with usage events (of one deployment, or of any), or None without data."""
+    """The latest week a review can show (of one deployment, or of any), or None without data."""
     weeks = available_weeks(conn, ctx, deployment)
     return weeks[-1] if weeks else None
 
@@ -68,31 +74,47 @@ def latest_week(conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str |
 def deployment_history(
     conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, until_week: str | None = None
 ) -> History:
-    """Every week of `deployment` from its first week with usage data to `until_week` (default: its last
-    week with data): metrics with statuses, alerts and the recommendation of each week."""
+    """Every week of `deployment` from its first record to `until_week` (default: its last week with a
+    record): metrics with statuses, alerts and the recommendation of each week."""
     dep = ctx.registry.get(deployment)
     until = wk.week_index(until_week) if until_week is not None else None
     raw = load_raw(conn, ctx.settings, [dep], until)[dep.id]
     return build_history(dep, raw, ctx.settings, until=until)
 
 
+@dataclass
+class _Checked:
+    history: History
+    raw: RawData
+
+
 def _histories(
     conn: duckdb.DuckDBPyConnection, ctx: Context, deps: list[Deployment], week: str | None
-) -> tuple[str | None, dict[str, History]]:
+) -> tuple[str | None, dict[str, _Checked]]:
+    """The week to judge (given, else the current week of the deployments checked) and each one's history."""
     if week is not None:
         target: str | None = wk.format_week(wk.parse_week(week))
         raw = load_raw(conn, ctx.settings, deps, wk.week_index(week))
     else:
         raw = load_raw(conn, ctx.settings, deps, until_latest=True)
-        all_weeks = sorted({w for r in raw.values() for w, u in r.usage.items() if u.events > 0})
-        target = wk.week_of_index(all_weeks[-1]) if all_weeks else None
+        current = latest_week_index(raw)
+        target = wk.week_of_index(current) if current is not None else None
     until = wk.week_index(target) if target is not None else None
-    return target, {d.id: build_history(d, raw[d.id], ctx.settings, until=until) for d in deps}
+    return target, {
+        d.id: _Checked(build_history(d, raw[d.id], ctx.settings, until=until), raw[d.id]) for d in deps
+    }
 
 
-def _week_result(history: History, week: str | None) -> WeekResult | None:
-    result = history.get(week) if week is not None else None
-    return result if result is not None and result.has_data else None
+def _week_result(checked: _Checked, week: str | None) -> tuple[WeekResult | None, str | None]:
+    """The week's result, or None and why it cannot be judged."""
+    if week is None:
+        return None, "no data at all"
+    if checked.raw.first_week is None:
+        return None, "no usage, cost or feedback data loaded for it"
+    result = checked.history.get(week)
+    if result is None:
+        return None, f"its first record is after {week}"
+    return result, None
 
 
 def _counts(alerts: list[Alert]) -> tuple[int, int]:
@@ -103,17 +125,16 @@ def _counts(alerts: list[Alert]) -> tuple[int, int]:
 def check(
     conn: duckdb.DuckDBPyConnection, ctx: Context, week: str | None = None, deployment: str | None = None
 ) -> list[CheckRow]:
-    """Per deployment: its level (ok, warn, critical, or unknown without usage data in the week), alert
-    counts, alerts and recommendation. The week defaults to the latest week with usage data of the
-    deployments checked; a deployment without usage data in that week is `unknown` (a stale feed is a
-    finding)."""
+    """Per deployment: its level (ok, warn, critical, or unknown when it has no data at all), alert counts,
+    alerts and recommendation. The week defaults to the current week of the deployments checked (the
+    latest with usage events); a deployment whose usage stopped before it is judged on that week, where
+    `usage_feed_gap` alerts."""
     deps = _deployments(ctx, deployment)
     target, histories = _histories(conn, ctx, deps, week)
     out: list[CheckRow] = []
     for dep in deps:
-        result = _week_result(histories[dep.id], target)
+        result, note = _week_result(histories[dep.id], target)
         if result is None:
-            note = f"no usage data in {target}" if target else "no usage data at all"
             out.append(CheckRow(deployment=dep.id, week=target, level="unknown", critical=0, warn=0,
                                 alerts=[], recommendation=None, note=note))  # fmt: skip
             continue
@@ -139,7 +160,7 @@ def portfolio(
     today = today or datetime.now(ZoneInfo(ctx.settings.timezone)).date()
     rows = []
     for dep in deps:
-        result = _week_result(histories[dep.id], target)
+        result, _ = _week_result(histories[dep.id], target)
         metrics = result.metrics if result else {}
 
         def value(name: str, m: dict[str, MetricResult] = metrics) -> Any:
@@ -165,6 +186,7 @@ def portfolio(
                 warn_alerts=warn,
                 events=value("events"),
                 events_wow_change=value("events_wow_change"),
+                usage_feed_gap=value("usage_feed_gap"),
                 acceptance_rate=value("acceptance_rate"),
                 acceptance_status=status("acceptance_rate"),
                 out_of_scope_share=value("out_of_scope_share"),

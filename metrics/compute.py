@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from metrics.cost import weekly_cost
 from metrics.model import MetricResult
 from metrics.queries import FeedbackWeek, IncidentWeek, RawData, UsageWeek
 from metrics.scope_estimate import Pooled, ScopeWeek, scope_week
@@ -75,20 +76,6 @@ def _scope(scope: ScopeWeek) -> MetricResult:
     return result
 
 
-def _cost(
-    raw: RawData, w: int, usage: UsageWeek | None, currency: str
-) -> tuple[float | None, dict[str, Any]]:
-    records = raw.cost.get(w, {})
-    split = {cat: _r(amount) for cat, amount in sorted(records.items())}
-    source: str | None = "records" if "usage" in records else None
-    if "usage" not in records and usage is not None and usage.cost_rows > 0:
-        split["usage"] = _r(usage.usage_cost)
-        source = "events"
-    split = dict(sorted(split.items()))
-    total = sum(v for v in split.values() if v is not None) if split else None
-    return total, {"split": split, "usage_cost_source": source, "currency": currency}
-
-
 def week_values(
     deployment: Deployment,
     raw: RawData,
@@ -109,6 +96,7 @@ def week_values(
     costs: dict[int, float | None] = {}
     out: dict[int, tuple[dict[str, MetricResult], list[str]]] = {}
     first = weeks[0] if weeks else 0
+    gap: int | None = None  # weeks without usage since the last week with it (None before any)
     for w in weeks:
         usage = raw.usage.get(w) or UsageWeek()
         fb = raw.feedback.get(w) or FeedbackWeek()
@@ -119,6 +107,8 @@ def week_values(
         m: dict[str, MetricResult] = {}
         m["events"] = _result("events", events, events)
         m["active_users"] = _result("active_users", usage.active_users, events)
+        gap = 0 if events > 0 else (None if gap is None else gap + 1)
+        m["usage_feed_gap"] = _result("usage_feed_gap", gap, gap)
         m["events_wow_change"] = _result(
             "events_wow_change", events / prev_events - 1 if prev_events > 0 else None, events,
             previous_events=prev_events if w > first else None,
@@ -156,7 +146,7 @@ def week_values(
         m["use_case_drift_js"].labelled_part = _result(
             "use_case_drift_js", js_distance(scope.labelled_mix, base_labelled), labelled_n, None
         )
-        total, cost_extra = _cost(raw, w, usage, settings.currency)
+        total, cost_extra = weekly_cost(raw.cost.get(w, {}), usage, settings.prices, settings.currency)
         costs[w] = total
         m["cost_total"] = _result("cost_total", total, events, **cost_extra)
         m["cost_per_event"] = _result(
@@ -188,6 +178,7 @@ def week_values(
             ("open_incidents", inc.open_incidents),
             ("open_high_severity_incidents", inc.open_high_severity_incidents),
             ("overdue_serious_incidents", inc.overdue_serious_incidents),
+            ("serious_incidents_due_soon", inc.serious_incidents_due_soon),
         ):
             m[name] = _result(name, count, count)
         resolved, days = inc.resolved_n, inc.resolve_days_sum
@@ -195,5 +186,11 @@ def week_values(
             "mean_days_to_resolve", days / resolved if resolved and days is not None else None, resolved
         )
         m["pii_share"] = _share("pii_share", usage.pii_n, usage.text_n)
+        if raw.has_training:
+            m["untrained_use_share"] = _share("untrained_use_share", usage.untrained, events)
+        else:  # unknown, not 100% untrained (DESIGN §15)
+            m["untrained_use_share"] = _result(
+                "untrained_use_share", None, events, None, note="no training records loaded"
+            )
         out[w] = ({metric.name: m[metric.name] for metric in METRICS}, new_use_cases)
     return out

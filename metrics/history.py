@@ -8,6 +8,7 @@ from metrics.alerts import week_alerts
 from metrics.compute import baseline_weeks, week_values
 from metrics.model import History, MetricResult, WeekResult
 from metrics.queries import RawData, history_weeks
+from metrics.readiness import evaluate as evaluate_readiness
 from metrics.recommend import WeekSignals, recommend
 from metrics.status import Levels, min_n_for, resolve_thresholds, status_of
 from postlaunch import weeks as wk
@@ -17,7 +18,10 @@ from postlaunch.settings import Settings
 
 
 def thresholds_for(deployment: Deployment, settings: Settings) -> dict[str, Levels]:
-    return {m.name: resolve_thresholds(m.name, deployment, settings) for m in METRICS}
+    levels = {m.name: resolve_thresholds(m.name, deployment, settings) for m in METRICS}
+    if deployment.status in ("paused", "retired"):  # no usage is expected: a gap is not a finding
+        levels["usage_feed_gap"] = Levels(None, None)
+    return levels
 
 
 def apply_status(result: MetricResult, levels: Levels, settings: Settings) -> None:
@@ -71,6 +75,7 @@ def build_history(
         weeks_of_data += has_events
         signals.append(WeekSignals(names[i], tuple(alerts), has_events, unconfirmed(metrics)))
         acceptance = metrics["acceptance_rate"]
+        readiness = evaluate_readiness(deployment, raw, w, metrics)
         recommendation = recommend(
             signals,
             acceptance.status,
@@ -78,6 +83,7 @@ def build_history(
             metrics["budget_burn"].value,
             deployment.weekly_budget is not None,
             acceptance.warn,
+            readiness=readiness,
         )
         results.append(
             WeekResult(
@@ -87,6 +93,7 @@ def build_history(
                 recommendation=recommendation,
                 new_use_cases=new_use_cases,
                 weeks_of_data=weeks_of_data,
+                readiness=readiness,
             )
         )
     return History(

@@ -38,6 +38,8 @@ METRIC_DETAILS: tuple[str, ...] = (
     "estimate_basis",
     "usage_cost_source",
     "currency",
+    "estimated_cost",
+    "unpriced_models",
     "baseline_weeks",
     "baseline_complete",
     "in_baseline",
@@ -72,6 +74,8 @@ class MetricResult(_Model):
     estimate_basis: str | None = None
     usage_cost_source: str | None = None
     currency: str | None = None
+    estimated_cost: float | None = None
+    unpriced_models: dict[str, int] | None = None
     baseline_weeks: list[str] | None = None
     baseline_complete: bool | None = None
     in_baseline: bool | None = None
@@ -115,11 +119,36 @@ class Reason(_Model):
     threshold: float | int | None
     week: str
     text: str
+    item: str | None = None  # the readiness item that keeps *expand* away (in the JSON only when set)
+
+    @model_serializer(mode="wrap")
+    def _item_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.item is None:
+            data.pop("item", None)
+        return data
 
 
 class Recommendation(_Model):
     action: Action
     reasons: tuple[Reason, ...]
+
+
+class ReadinessItem(_Model):
+    """One readiness item (DESIGN §13) as it stands for a week's review meeting: the latest record's
+    claim, when its evidence expires, and what the data says of it (`check`: ok, challenged, unknown
+    or not_checked), in a sentence. `blocks_expand` says whether it keeps *expand* away."""
+
+    item: str
+    status: str | None  # met | not_met | unknown; None: no record yet
+    evidence: str | None
+    evidence_date: str | None
+    expires: str | None  # the first day the evidence is no longer valid
+    check: str
+    message: str
+    expired: bool
+    reviewed_by: str | None
+    blocks_expand: bool
 
 
 class Period(_Model):
@@ -142,6 +171,9 @@ class OpenIncident(_Model):
     open: bool
     overdue: bool
     days_to_deadline: float | None
+    serious_kind: str | None = None
+    deadline_days: int | None = None  # the reporting clock that applies (days from aware_at)
+    due_soon: bool = False  # not reported and the deadline falls within 2 days after the week's end
 
 
 class ScopeExample(_Model):
@@ -175,6 +207,13 @@ class DeploymentInfo(_Model):
     launched: str
 
 
+class FeedSpan(_Model):
+    """The first and last week with a record of one kind."""
+
+    first_week: str
+    last_week: str
+
+
 class GeneratedFrom(_Model):
     first_week: str | None
     last_week: str | None
@@ -190,6 +229,7 @@ class Review(_Model):
     metrics: dict[str, MetricResult]
     alerts: list[Alert]
     recommendation: Recommendation | None
+    readiness: list[ReadinessItem] = Field(default_factory=list)
     open_incidents: list[OpenIncident]
     out_of_scope_examples: list[ScopeExample]
     changes: list[ChangeRecord]
@@ -199,6 +239,9 @@ class Review(_Model):
     weeks_of_data: int
     currency: str
     generated_from: GeneratedFrom
+    # kind of record (usage, feedback, cost, incidents) -> its weeks; a kind never loaded is absent, so a
+    # page can say "no cost data loaded" instead of a bare dash (None: a snapshot from before feeds)
+    feeds: dict[str, FeedSpan] | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -266,6 +309,7 @@ class PortfolioRow(_Model):
     warn_alerts: int
     events: int | None
     events_wow_change: float | None
+    usage_feed_gap: int | None
     acceptance_rate: float | None
     acceptance_status: Status | None
     out_of_scope_share: float | None
@@ -292,6 +336,7 @@ class WeekResult:
     recommendation: Recommendation | None = None
     new_use_cases: list[str] = field(default_factory=list)
     weeks_of_data: int = 0
+    readiness: list[ReadinessItem] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:

@@ -14,9 +14,9 @@ from metrics.queries import frame, run
 from postlaunch.weeks import week_bounds
 
 
-def has_usage(conn: duckdb.DuckDBPyConnection) -> bool:
-    """Whether any usage event is stored (the dashboard's empty state)."""
-    return bool(run(conn, "pg_has_usage", {})[0]["has_usage"])
+def has_data(conn: duckdb.DuckDBPyConnection) -> bool:
+    """Whether any usage, feedback, cost or incident record is stored (the dashboard's empty state)."""
+    return bool(run(conn, "pg_has_data", {})[0]["has_data"])
 
 
 def week_bounds_utc(first_week: str, last_week: str, timezone: str = "UTC") -> tuple[datetime, datetime]:

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from metrics.model import Alert, Reason, Recommendation
+from metrics.model import Alert, ReadinessItem, Reason, Recommendation
 from postlaunch import weeks as wk
 from postlaunch.catalog import Action
 
@@ -68,9 +68,12 @@ def recommend(
     budget_burn: float | None,
     has_budget: bool,
     acceptance_threshold: float | None = None,
+    readiness: Sequence[ReadinessItem] = (),
 ) -> Recommendation:
     """The recommendation for the last week of `history` (ascending; the weeks before it may be fewer
-    than four). `acceptance_*` and `budget_*` are this week's acceptance_rate and budget_burn."""
+    than four). `acceptance_*` and `budget_*` are this week's acceptance_rate and budget_burn;
+    `readiness` the seven items of DESIGN §13, every one of which expand needs met, unexpired and
+    unchallenged (an empty `readiness` is not checked: for histories built without it)."""
     if not history:
         raise ValueError("recommend needs at least this week")
     by_week = {s.week: s for s in history}
@@ -188,7 +191,25 @@ def recommend(
             _reason(5, "continue", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
                    f"budget_burn {budget_burn:.2f} is above {EXPAND_MAX_BURN} (expand needs at most {EXPAND_MAX_BURN})")
         )  # fmt: skip
+    blocking = [r for r in readiness if r.blocks_expand]
+    for r in blocking:
+        failed.append(
+            Reason(rule=5, action="continue", metric=None, value=None, threshold=None, week=week, item=r.item,
+                   text=f"readiness {r.message} — expand needs all seven items met, unexpired and unchallenged")
+        )  # fmt: skip
+    if readiness and not blocking:
+        met.append(
+            _reason(
+                4,
+                "expand",
+                None,
+                None,
+                None,
+                week,
+                "readiness: all seven items met, unexpired and unchallenged",
+            )
+        )
     if not failed:
         return _recommendation("expand", tuple(met))
-    failed = [_reason(5, "continue", r.metric, r.value, r.threshold, r.week, r.text) for r in failed]
+    failed = [r.model_copy(update={"rule": 5, "action": "continue"}) for r in failed]
     return _recommendation("continue", tuple(failed))

@@ -5,7 +5,7 @@ enters it, so the same database gives the same review.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import duckdb
 
@@ -13,6 +13,7 @@ from metrics.history import build_history
 from metrics.model import (
     ChangeRecord,
     DeploymentInfo,
+    FeedSpan,
     GeneratedFrom,
     History,
     OpenIncident,
@@ -21,11 +22,12 @@ from metrics.model import (
     ScopeExample,
     WeekResult,
 )
-from metrics.queries import load_raw, run
+from metrics.queries import RawData, current_week_index, load_raw, load_spans, run
 from postlaunch import weeks as wk
 from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError
 from postlaunch.registry import Deployment
+from postlaunch.rules import DUE_SOON_DAYS
 
 
 def iso_utc(ts: datetime | None) -> str | None:
@@ -33,19 +35,42 @@ def iso_utc(ts: datetime | None) -> str | None:
     return None if ts is None else ts.replace(microsecond=0).isoformat() + "Z"
 
 
-def resolve_week(week: str | None, data_weeks: list[str], subject: str) -> str:
-    """The week to show: the given one (validated, must have data) or the latest with data."""
-    if not data_weeks:
-        raise PostlaunchError(f"no usage data for {subject}: load usage with `postlaunch ingest usage FILE`")
-    if week is None:
-        return data_weeks[-1]
-    canonical = wk.format_week(wk.parse_week(week))
-    if canonical not in data_weeks:
+def reviewable(dep: Deployment, raw: RawData, current: int | None) -> tuple[int, int] | None:
+    """The first and last week index a review of `dep` may show (DESIGN §19): from its launch week or its
+    first record, whichever is earlier, to the organization's current week or its last record, whichever
+    is later. None when nothing anywhere has data yet."""
+    if current is None and raw.last_week is None:
+        return None
+    launch = wk.index_of_monday(dep.launched - timedelta(days=dep.launched.weekday()))
+    first = launch if raw.first_week is None else min(launch, raw.first_week)
+    last = max(w for w in (current, raw.last_week) if w is not None)
+    return (first, last) if first <= last else None
+
+
+def resolve_week(week: str | None, span: tuple[int, int] | None, subject: str) -> str:
+    """The week to show: the given one (validated, must be reviewable) or the latest reviewable one."""
+    if span is None:
         raise PostlaunchError(
-            f"week {canonical} has no usage data for {subject}; weeks with data: "
-            f"{data_weeks[0]} to {data_weeks[-1]} ({len(data_weeks)} weeks)"
+            f"no data for {subject} yet: load usage, cost or feedback with `postlaunch ingest KIND FILE`"
+        )
+    first, last = (wk.week_of_index(i) for i in span)
+    if week is None:
+        return last
+    canonical = wk.format_week(wk.parse_week(week))
+    if not span[0] <= wk.week_index(canonical) <= span[1]:
+        raise PostlaunchError(
+            f"week {canonical} cannot be reviewed for {subject}: reviewable weeks are {first} (its launch or "
+            f"first record) to {last} (the latest week with data)"
         )
     return canonical
+
+
+def feeds(raw: RawData) -> dict[str, FeedSpan]:
+    """Which kinds of record the deployment has, and their first and last week."""
+    return {
+        kind: FeedSpan(first_week=wk.week_of_index(first), last_week=wk.week_of_index(last))
+        for kind, (first, last) in sorted(raw.spans.items())
+    }
 
 
 def deployment_info(dep: Deployment) -> DeploymentInfo:
@@ -92,6 +117,13 @@ def open_incidents(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week
                 days_to_deadline=None
                 if deadline is None or reported_by_end
                 else round((deadline - end).total_seconds() / 86400, 1),
+                serious_kind=r["serious_kind"],
+                deadline_days=r["deadline_days"],
+                due_soon=bool(
+                    deadline is not None
+                    and not reported_by_end
+                    and end <= deadline < end + timedelta(days=DUE_SOON_DAYS)
+                ),
             )
         )
     return out
@@ -126,9 +158,10 @@ def review_of(
     dep: Deployment,
     history: History,
     result: WeekResult,
-    data_weeks: list[str],
+    raw: RawData,
 ) -> Review:
-    """The review of one week of `history`; `data_weeks` are all the deployment's weeks with data."""
+    """The review of one week of `history`, built from the deployment's weekly aggregates `raw`."""
+    data_weeks = sorted(wk.week_of_index(w) for w, u in raw.usage.items() if u.events > 0)
     period = wk.period(result.week)
     return Review(
         deployment=dep.id,
@@ -137,6 +170,7 @@ def review_of(
         metrics=dict(result.metrics),
         alerts=list(result.alerts),
         recommendation=result.recommendation,
+        readiness=list(result.readiness),
         open_incidents=open_incidents(conn, ctx, dep.id, result.week),
         out_of_scope_examples=out_of_scope_examples(conn, ctx, dep, result.week),
         changes=week_changes(conn, ctx, dep.id, result.week),
@@ -150,19 +184,21 @@ def review_of(
             last_week=data_weeks[-1] if data_weeks else None,
             timezone=ctx.settings.timezone,
         ),
+        feeds=feeds(raw),
     )
 
 
 def build_review(
     conn: duckdb.DuckDBPyConnection, ctx: Context, deployment: str, week: str | None = None
 ) -> Review:
-    """The DESIGN §9 review of `deployment` for `week` (default: its latest week with usage data)."""
+    """The DESIGN §9 review of `deployment` for `week` (default: the latest reviewable week, the
+    organization's current week unless the deployment's own records go further)."""
     dep = ctx.registry.get(deployment)
     raw = load_raw(conn, ctx.settings, [dep])[dep.id]
-    data_weeks = sorted(wk.week_of_index(w) for w, u in raw.usage.items() if u.events > 0)
-    chosen = resolve_week(week, data_weeks, f"deployment {dep.id!r}")
+    current = current_week_index(load_spans(conn, ctx.settings, ctx.registry.ids))
+    chosen = resolve_week(week, reviewable(dep, raw, current), f"deployment {dep.id!r}")
     history = build_history(dep, raw, ctx.settings, until=wk.week_index(chosen))
     result = history.get(chosen)
-    if result is None:  # cannot happen: a week with data is always in the history
+    if result is None:  # cannot happen: a reviewable week is always in the history
         raise PostlaunchError(f"week {chosen} is missing from the history of {dep.id}")
-    return review_of(conn, ctx, dep, history, result, data_weeks)
+    return review_of(conn, ctx, dep, history, result, raw)

@@ -50,6 +50,10 @@ METRICS: tuple[Metric, ...] = (
     Metric("events_wow_change", "use", "ratio", "ratio", "above",
            "events / previous week's events − 1 (no value in the first week of the history or when the "
            "previous week has no events)", n=_EV),
+    Metric("usage_feed_gap", "use", "weeks", "count", "above",
+           "weeks in a row, up to this one, without usage events after a week with them: the usage export "
+           "stopped (no value before the first week with usage; no threshold while the registry status is "
+           "paused or retired)", n="weeks without usage"),
     Metric("error_rate", "quality", "share", "proportion", "above", "events with outcome = error / events",
            "events"),
     Metric("escalation_rate", "quality", "share", "proportion", "above",
@@ -113,22 +117,34 @@ METRICS: tuple[Metric, ...] = (
     Metric("open_high_severity_incidents", "risk", "incidents", "count", "above",
            "open incidents of severity high or critical", n="the count itself"),
     Metric("overdue_serious_incidents", "risk", "incidents", "count", "above",
-           "serious incidents whose reporting deadline (aware_at, else opened_at, + reporting_deadline_days, "
-           "15 by default) passed before the week's end and which were not reported by then (reported_at "
-           "NULL or at/after the end)", n="the count itself"),
+           "serious incidents whose reporting deadline passed before the week's end and which were not "
+           "reported by then (reported_at NULL or at/after the end); the deadline is aware_at, else "
+           "opened_at, + the clock of its serious_kind: death 10 days, critical_infrastructure and "
+           "widespread_infringement 2, other or none reporting_deadline_days (15 by default, which also "
+           "shortens the others)", n="the count itself"),
+    Metric("serious_incidents_due_soon", "risk", "incidents", "count", "above",
+           "serious incidents not reported by the week's end whose reporting deadline falls within 2 days "
+           "after it (a warning before they are overdue)", n="the count itself"),
     Metric("mean_days_to_resolve", "risk", "days", "mean", "above",
            "mean days from opened_at to resolved_at of incidents resolved in the week",
            n="incidents resolved in the week"),
     Metric("pii_share", "risk", "share", "proportion", "above",
            "events whose request_text held personal data (pii_count > 0) / events with request_text",
            "events", "events with a request_text"),
+    Metric("untrained_use_share", "risk", "share", "proportion", "above",
+           "events whose user_id had no training valid at the event's time for the deployment (a training "
+           "record for it or for every deployment, completed by then and not expired) / events; no value "
+           "when no training record at all applies to the deployment (unknown, not 100% untrained)",
+           "events"),
 )
 # fmt: on
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
-# DESIGN §6: (warn, critical) per tier. Counts alert at >= threshold, everything else at > threshold.
-DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float, float]]] = {
+# DESIGN §6: (warn, critical) per tier (None: no such level; a tier left out: no threshold). Counts alert
+# at >= threshold, everything else at > threshold.
+DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float | None, float | None]]] = {
+    "usage_feed_gap": {"low": (1, 2), "medium": (1, 2), "high": (1, 2)},
     "out_of_scope_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.02, 0.05)},
     "unapproved_team_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.01, 0.05)},
     "data_class_violation_share": {"low": (0.01, 0.05), "medium": (0.005, 0.02), "high": (0.0, 0.01)},
@@ -141,4 +157,6 @@ DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float, float]]] = {
     "open_high_severity_incidents": {"low": (1, 3), "medium": (1, 2), "high": (1, 1)},
     "overdue_serious_incidents": {"low": (1, 1), "medium": (1, 1), "high": (1, 1)},
     "pii_share": {"low": (0.05, 0.20), "medium": (0.02, 0.10), "high": (0.01, 0.05)},
+    "untrained_use_share": {"medium": (0.10, 0.25), "high": (0.02, 0.10)},  # DESIGN §15: low —/—
+    "serious_incidents_due_soon": {"low": (1, None), "medium": (1, None), "high": (1, None)},
 }

@@ -13,6 +13,7 @@ from postlaunch.settings import Settings, load_settings
 class Context:
     settings: Settings
     registry: Registry
+    actor: str | None = None  # who acts, where it is not the OS user (the dashboard's signed-in uploader)
 
     @property
     def db(self) -> Path:
@@ -21,8 +22,8 @@ class Context:
 
 def load_context(config: Path | str | None = None, db: Path | str | None = None) -> Context:
     """Read postlaunch.toml (or `config`) and the environment; `db` overrides the database path."""
-    settings, raw_registry = load_settings(
+    settings, raw_registry, raw_access = load_settings(
         Path(config) if config is not None else None, Path(db) if db is not None else None
     )
-    registry = parse_registry(raw_registry, str(settings.config))
+    registry = parse_registry(raw_registry, str(settings.config), access=raw_access)
     return Context(settings=settings, registry=registry)

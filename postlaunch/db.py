@@ -38,11 +38,13 @@ def open_connection(
     read_only: bool = False,
     timeout: float = DEFAULT_LOCK_TIMEOUT,
     on_wait: object = None,
+    migrations: list[tuple[int, str, list[str]]] | None = None,
 ) -> duckdb.DuckDBPyConnection:
     """Open `path`, retrying while another process holds the lock; migrate when writable.
 
     `on_wait`, if callable, is called once with the seconds waited so far the first time a lock is met
-    (the dashboard uses it to show a short "busy" note).
+    (the dashboard uses it to show a short "busy" note). `migrations` names another schema than the
+    database's (the access log's own file); it is opened writable.
     """
     path = Path(path)
     if read_only and not path.exists():
@@ -76,7 +78,9 @@ def open_connection(
             raise PostlaunchError(f"cannot open database {path}: {exc}") from exc
     try:
         conn.execute("SET TimeZone = 'UTC'")
-        if read_only:
+        if migrations is not None:
+            schema.migrate(conn, migrations)
+        elif read_only:
             schema.check_schema(conn, str(path))
         else:
             schema.migrate(conn)
@@ -93,13 +97,26 @@ def connect(
     read_only: bool = False,
     timeout: float = DEFAULT_LOCK_TIMEOUT,
     on_wait: object = None,
+    migrations: list[tuple[int, str, list[str]]] | None = None,
 ) -> Iterator[duckdb.DuckDBPyConnection]:
     """A connection for one unit of work, closed afterwards (see `open_connection`)."""
-    conn = open_connection(path, read_only=read_only, timeout=timeout, on_wait=on_wait)
+    conn = open_connection(path, read_only=read_only, timeout=timeout, on_wait=on_wait, migrations=migrations)
     try:
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def transaction(conn: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """BEGIN, then COMMIT when the block ends, or ROLLBACK and re-raise when it fails."""
+    conn.execute("BEGIN TRANSACTION")
+    try:
+        yield
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
 
 
 def quote_ident(name: str) -> str:

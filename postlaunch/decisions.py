@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -38,7 +38,22 @@ RECORD_FIELDS: tuple[str, ...] = (
 # Fields a later version added (each a column of `decisions`, NULL in older records). A record's hash
 # covers such a field only when it is set, so every record written before the field existed still
 # verifies. Append new ones; never reorder.
-OPTIONAL_FIELDS: tuple[str, ...] = ()
+OPTIONAL_FIELDS: tuple[str, ...] = (
+    # who decided (DESIGN §17): the signed-in e-mail, how they acted (oidc: signed in on the dashboard,
+    # local: the dashboard without sign-in, cli: `postlaunch decide`) and, from the CLI, the OS user
+    "decided_by_email",
+    "decided_via",
+    "decided_os_user",
+    # the second signature of a high-tier expand or return from pause, inside the same record
+    "countersigned_by",
+    "countersigned_by_email",
+    "countersigned_via",
+    "countersigned_os_user",
+    "countersigned_at",
+    "supersedes",  # seq of the record this one replaces for the same deployment-week (decide --supersede)
+    "runbook",  # JSON: the runbook (fallback, safe state, notify) a pause or stop was taken under (§14)
+    "return_criteria",  # JSON: the return criteria checked by a continue or expand after a pause (§14)
+)
 _SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
 _COLUMNS = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
@@ -63,6 +78,17 @@ class DecisionRecord:
     prev_hash: str
     hash: str
     # OPTIONAL_FIELDS follow here, each with a default of None.
+    decided_by_email: str | None = None
+    decided_via: str | None = None
+    decided_os_user: str | None = None
+    countersigned_by: str | None = None
+    countersigned_by_email: str | None = None
+    countersigned_via: str | None = None
+    countersigned_os_user: str | None = None
+    countersigned_at: datetime | None = None
+    supersedes: int | None = None
+    runbook: str | None = None
+    return_criteria: str | None = None
 
     @property
     def attendee_list(self) -> list[str]:
@@ -113,12 +139,18 @@ def week_end(week: str) -> date:
     return parse_week(week) + timedelta(days=6)
 
 
-def default_next_review(week: str, review_day: str) -> date:
-    """The deployment's review day one week after the meeting that reviews `week` (that meeting is the
-    first review day after the week's end): for a Monday review of 16-22 Nov, Monday 30 Nov."""
+def review_meeting(week: str, review_day: str) -> date:
+    """The meeting that reviews `week`: the deployment's first review day after the week's end (for a
+    Monday review of 16-22 Nov, Monday 23 Nov). Readiness is judged as of this day."""
     end = week_end(week)
     ahead = (WEEKDAYS.index(review_day) - end.weekday()) % 7 or 7
-    return end + timedelta(days=ahead + 7)
+    return end + timedelta(days=ahead)
+
+
+def default_next_review(week: str, review_day: str) -> date:
+    """The deployment's review day one week after the meeting that reviews `week`: for a Monday review
+    of 16-22 Nov, Monday 30 Nov."""
+    return review_meeting(week, review_day) + timedelta(days=7)
 
 
 def review_overdue(next_review: date | None, today: date) -> bool:
@@ -134,20 +166,32 @@ def to_utc(moment: datetime) -> datetime:
 # --- the writer ---------------------------------------------------------------------------------------
 
 
-def append(conn: duckdb.DuckDBPyConnection, fields: Mapping[str, Any]) -> DecisionRecord:
+def append(
+    conn: duckdb.DuckDBPyConnection,
+    fields: Mapping[str, Any],
+    then: Callable[[duckdb.DuckDBPyConnection, DecisionRecord], None] | None = None,
+    guard: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Any]] | None = None,
+) -> DecisionRecord:
     """Append the next record (every RECORD_FIELDS key but seq and prev_hash, and any OPTIONAL_FIELDS
     key that is set) in one transaction on `conn`
     (a writable connection): it reads the last record and inserts the next one. DuckDB's single-writer
-    lock orders concurrent processes into one chain; a lost race inside this process is retried."""
+    lock orders concurrent processes into one chain; a lost race inside this process is retried.
+    `guard`, when given, runs inside the same transaction before the insert: it may refuse (raise) or
+    return fields to add (e.g. `supersedes`), so a rule over the stored records holds under races.
+    `then(conn, record)` runs inside the same transaction after it (a countersigned proposal is closed
+    with it)."""
     last_error: Exception | None = None
     for _ in range(_RETRIES):
         conn.execute("BEGIN TRANSACTION")
         try:
+            extra = dict(guard(conn)) if guard is not None else {}
             last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields)
+            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields) | extra
             record.update(seq=(last[0] + 1) if last else 1, prev_hash=last[1] if last else "")
             record["hash"] = record_hash(record)
             conn.execute(_INSERT, record)
+            if then is not None:
+                then(conn, DecisionRecord(**record))
             conn.execute("COMMIT")
         except (duckdb.TransactionException, duckdb.ConstraintException) as exc:
             _rollback(conn)
@@ -248,6 +292,19 @@ def stored_records(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in rows]
 
 
+def standing_decision(conn: duckdb.DuckDBPyConnection, deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for a deployment-week: its latest record (a later one supersedes it)."""
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM decisions WHERE deployment = ? AND week = ? ORDER BY seq DESC LIMIT 1",
+            [deployment, week],
+        ).fetchone()
+    finally:
+        cur.close()
+    return DecisionRecord(**dict(zip(_COLUMNS, row, strict=True))) if row else None
+
+
 def verify_records(records: list[dict[str, Any]]) -> ChainStatus:
     """Recompute every hash and link of `records` (ordered by seq); report the first broken one."""
     for index in range(len(records)):
@@ -260,3 +317,45 @@ def verify_records(records: list[dict[str, Any]]) -> ChainStatus:
 def verify_chain(conn: duckdb.DuckDBPyConnection) -> ChainStatus:
     """Verify the whole decision log in the database."""
     return verify_records(stored_records(conn))
+
+
+# --- who signed ---------------------------------------------------------------------------------------
+
+_VIA = {
+    "oidc": "signed in on the dashboard (name and e-mail from the identity provider)",
+    "local": "the dashboard's local user without sign-in (name = OS user)",
+    "cli": "the command line (name as typed in --by, with the OS user who ran it)",
+    None: "recorded before identities were (decided_by as typed)",
+}
+
+
+def signer(rec: Mapping[str, Any], prefix: str = "decided") -> str:
+    """How one signature of a record reads: `Ana <ana@example.org>`, `Ana (--by; OS user ana)`."""
+    name_key = "decided_by" if prefix == "decided" else "countersigned_by"
+    name, email, via = rec.get(name_key), rec.get(f"{name_key}_email"), rec.get(f"{prefix}_via")
+    if via == "cli":
+        return f"{name} (--by; OS user {rec.get(f'{prefix}_os_user') or 'unknown'})"
+    if via == "local":
+        return f"{name} (local user, no sign-in)"
+    return f"{name} <{email}>" if email else str(name)
+
+
+def signature_lines(records: list[dict[str, Any]], each: bool = False) -> list[str]:
+    """What verify says about who signed: records per way of signing, countersigned ones, and with
+    `each` one line per record."""
+    counts: dict[str | None, int] = {}
+    for rec in records:
+        counts[rec.get("decided_via")] = counts.get(rec.get("decided_via"), 0) + 1
+    lines = [f"  {n} by {_VIA.get(via, str(via))}" for via, n in counts.items()]
+    countersigned = sum(1 for rec in records if rec.get("countersigned_by"))
+    if countersigned:
+        lines.append(f"  {countersigned} countersigned by a second person")
+    if each:
+        for rec in records:
+            line = (
+                f"  record {rec['seq']} ({rec['deployment']} {rec['week']} {rec['decision']}): {signer(rec)}"
+            )
+            if rec.get("countersigned_by"):
+                line += f"; countersigned by {signer(rec, 'countersigned')}"
+            lines.append(line)
+    return (["signatures:"] + lines) if records else []

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from datetime import date
 from typing import Any, Literal
 
@@ -24,6 +25,35 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 MAX_EXAMPLES = 20
 # Registry keys whose ids name the vendor scope (OpenAI project, Anthropic workspace) of one deployment.
 VENDOR_SCOPE_KEYS = ("openai_projects", "anthropic_workspaces")
+# An e-mail address, or `*@domain` for everyone at that domain (DESIGN §17).
+_EMAIL = re.compile(r"^[^@\s*]+@[^@\s*]+\.[^@\s*]+$")
+_DOMAIN_PATTERN = re.compile(r"^\*@[^@\s*]+\.[^@\s*]+$")
+
+
+def _email_patterns(value: list[str]) -> list[str]:
+    """Lower-cased e-mail addresses or `*@domain` patterns; anything else is refused by name."""
+    seen: set[str] = set()
+    out: list[str] = []
+    for item in value:
+        text = item.strip().lower()
+        if not (_EMAIL.match(text) or _DOMAIN_PATTERN.match(text)):
+            raise ValueError(f"{item!r} is not an e-mail address or a *@domain pattern (e.g. *@example.org)")
+        if text in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(text)
+        out.append(text)
+    return out
+
+
+class AccessPolicy(BaseModel):
+    """`[access]`: who holds which role across every deployment (owners are per deployment)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    governance: list[str] = Field(default_factory=list)
+    operators: list[str] = Field(default_factory=list)
+    viewers: list[str] = Field(default_factory=list)
+
+    check_patterns = field_validator("governance", "operators", "viewers")(_email_patterns)
 
 
 class Threshold(BaseModel):
@@ -39,6 +69,66 @@ class CostMatch(BaseModel):
     ResourceId: list[str] = Field(default_factory=list)
     ServiceName: list[str] = Field(default_factory=list)
     SubAccountId: list[str] = Field(default_factory=list)
+
+
+def _names(value: list[str]) -> list[str]:
+    """A list of names: none empty, none twice."""
+    seen: set[str] = set()
+    for item in value:
+        if not item.strip():
+            raise ValueError("an empty name is not allowed")
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(item)
+    return value
+
+
+class Runbook(BaseModel):
+    """`[deployments.X.runbook]` (DESIGN §14): who may pause, what happens instead, and how to return."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    may_pause: list[str] = Field(
+        default_factory=list, description="identities or roles that may pause or stop"
+    )
+    fallback: str | None = Field(default=None, description="what happens instead, e.g. the manual process")
+    safe_state: str | None = Field(default=None, description="the state the system is left in while paused")
+    return_criteria: list[str] = Field(
+        default_factory=list, description="what must hold before a return to normal"
+    )
+    notify: list[str] = Field(
+        default_factory=list,
+        description="who must be told of a pause: provider, distributor, authority, staff",
+    )
+    fail_mode: Literal["closed", "open"] | None = Field(
+        default=None,
+        description="what the app does when it cannot read its status; default closed for high tier, else open",
+    )
+
+    @field_validator("return_criteria", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("may_pause", "notify", "return_criteria")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        return _names(value)
+
+    @field_validator("fallback", "safe_state")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty (leave the key out instead)")
+        return value
+
+    def missing(self) -> list[str]:
+        """The keys a complete runbook needs and this one lacks (DESIGN §13 `pause`)."""
+        return [key for key in RUNBOOK_REQUIRED if not getattr(self, key)]
+
+
+# What a runbook needs to be complete: someone who may pause, the fallback, and when to return.
+RUNBOOK_REQUIRED = ("may_pause", "fallback", "return_criteria")
 
 
 class Deployment(BaseModel):
@@ -64,23 +154,20 @@ class Deployment(BaseModel):
     anthropic_workspaces: list[str] = Field(default_factory=list)
     cost_match: CostMatch = Field(default_factory=CostMatch)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
+    runbook: Runbook = Field(default_factory=Runbook)
     scope_threshold: float | None = Field(
         default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
+    owners: list[str] = Field(default_factory=list)  # e-mails (or *@domain) holding owner rights (§17)
+
+    check_owners = field_validator("owners")(_email_patterns)
 
     @field_validator(
         "approved_use_cases", "approved_teams", "otel_services", "openai_projects", "anthropic_workspaces"
     )
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for item in value:
-            if not item.strip():
-                raise ValueError("an empty name is not allowed")
-            if item in seen:
-                raise ValueError(f"{item!r} is listed twice")
-            seen.add(item)
-        return value
+        return _names(value)
 
     @field_validator("approved_use_cases")
     @classmethod
@@ -131,10 +218,18 @@ class Deployment(BaseModel):
                 )
         return self
 
+    @property
+    def fail_mode(self) -> Literal["closed", "open"]:
+        """What the app does when it cannot read its status: the runbook's, else closed for high tier."""
+        if self.runbook.fail_mode is not None:
+            return self.runbook.fail_mode
+        return "closed" if self.risk_tier == "high" else "open"
+
 
 class Registry(BaseModel):
     model_config = ConfigDict(frozen=True)
     deployments: dict[str, Deployment]
+    access: AccessPolicy = Field(default_factory=AccessPolicy)
 
     def get(self, deployment_id: str) -> Deployment:
         try:
@@ -164,9 +259,20 @@ class Registry(BaseModel):
         return hashlib.sha256(self.canonical_json().encode()).hexdigest()
 
 
-def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Registry:
-    """Validate the `[deployments]` table; every problem is named with its deployment and key."""
+def parse_registry(
+    raw: dict[str, Any], source: str = "postlaunch.toml", access: dict[str, Any] | None = None
+) -> Registry:
+    """Validate the `[deployments]` table and the `[access]` table; every problem is named with its
+    deployment (or `access`) and key."""
     problems: list[str] = []
+    policy = AccessPolicy()
+    if access is not None and not isinstance(access, dict):
+        problems.append(f"{source}: access: must be a table (governance, operators, viewers)")
+    elif access:
+        try:
+            policy = AccessPolicy(**access)
+        except ValidationError as exc:
+            problems.append(format_validation_error(source, exc, prefix="access."))
     deployments: dict[str, Deployment] = {}
     for dep_id, body in raw.items():
         if not isinstance(body, dict):
@@ -182,7 +288,7 @@ def parse_registry(raw: dict[str, Any], source: str = "postlaunch.toml") -> Regi
     problems.extend(_shared_vendor_ids(deployments, source))
     if problems:
         raise ConfigError("invalid registry:\n" + "\n".join(problems))
-    return Registry(deployments=deployments)
+    return Registry(deployments=deployments, access=policy)
 
 
 def _shared_vendor_ids(deployments: dict[str, Deployment], source: str) -> list[str]:

@@ -23,25 +23,40 @@ from postlaunch.errors import PostlaunchError
 TABLES = ("usage_rollup", "usage_week_users", "feedback_rollup")
 
 
+# An event whose user had no training valid at its time for its deployment (DESIGN §15); `e` is the event.
+UNTRAINED = (
+    "NOT EXISTS (SELECT 1 FROM training_records t WHERE t.user_id = e.user_id "
+    "AND (t.deployment IS NULL OR t.deployment = e.deployment) AND t.completed_at <= e.ts "
+    "AND (t.expires_at IS NULL OR t.expires_at > e.ts))"
+)
+_UNTRAINED_SUM = "coalesce(sum(requests) FILTER (untrained), 0)::BIGINT"
+
+
 @dataclass(frozen=True)
 class Grains:
-    """Which grouping sets of rollup_usage.sql to compute: the sets, how a row names its grain, and the
-    key columns (NULL for a column no set groups)."""
+    """Which grouping sets of rollup_usage.sql to compute: the sets, how a row names its grain, the key
+    columns (NULL for a column no set groups), and the untrained measure (week grain only) with the
+    per-event flag it sums."""
 
     sets: str
     grain: str
     keys: str
+    untrained: str = "NULL::BIGINT"
+    untrained_flag: str = "false"
 
 
 SCOPE_KEYS = "use_case, inferred_use_case, audited_use_case, inferred_band"
 KEYS = f"{SCOPE_KEYS}, team, data_class, model"
+_GROUPING = f"GROUPING({KEYS})"
 ALL_GRAINS = Grains(
     sets=f"(deployment, wk), (deployment, wk, {SCOPE_KEYS}), (deployment, wk, team), "
     "(deployment, wk, data_class), (deployment, wk, model)",
     # GROUPING's bit is 1 for a column the row's set does not group (the first column is the highest bit)
-    grain=f"CASE GROUPING({KEYS}) WHEN 127 THEN 'week' "
+    grain=f"CASE {_GROUPING} WHEN 127 THEN 'week' "
     "WHEN 7 THEN 'scope' WHEN 123 THEN 'team' WHEN 125 THEN 'data_class' ELSE 'model' END",
     keys=KEYS,
+    untrained=f"CASE {_GROUPING} WHEN 127 THEN {_UNTRAINED_SUM} END",
+    untrained_flag=UNTRAINED,
 )
 SCOPE_GRAIN = Grains(
     sets=f"(deployment, wk, {SCOPE_KEYS})",
@@ -53,10 +68,17 @@ NEW_ROWS = (
     "(SELECT *, CAST(NULL AS VARCHAR) AS inferred_use_case, CAST(NULL AS VARCHAR) AS audited_use_case, "
     "CAST(NULL AS SMALLINT) AS inferred_band FROM {source})"
 )
+WEEK_GRAIN = Grains(
+    sets="(deployment, wk)",
+    grain="'week'",
+    keys="NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+    untrained=_UNTRAINED_SUM,
+    untrained_flag=UNTRAINED,
+)
 _USAGE_COLUMNS = (
     "deployment, wk, grain, use_case, inferred_use_case, audited_use_case, inferred_band, team, data_class, model, events, errors, "
     "escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, uncosted_output_tokens, "
-    "uncosted_token_events"
+    "uncosted_token_events, untrained_events"
 )
 
 
@@ -87,6 +109,8 @@ def _usage_sql(source: str, grains: Grains) -> str:
         sets=grains.sets,
         grain=grains.grain,
         keys=grains.keys,
+        untrained=grains.untrained,
+        untrained_flag=grains.untrained_flag,
     )
 
 
@@ -250,6 +274,37 @@ def replace_scope_of_events(conn: duckdb.DuckDBPyConnection, timezone: str, iden
     )
     for deployment, lo, hi in spans:
         replace_scope(conn, timezone, deployment, lo, hi)
+
+
+def replace_week_grain(
+    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, every_deployment: Iterable[str]
+) -> list[str]:
+    """After training records were loaded (relation `source`, with a `deployment` column; NULL = every
+    deployment): recompute the week grain, whose untrained measure joins the training records, of the
+    deployments they touch from their stored events (inside the caller's transaction). Returns those
+    deployments. A rollup not built from stored events here (another engine's) is left alone."""
+    state = read_state(conn)
+    if state is None or state.source != "duckdb":
+        return []
+    named = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
+    ids = sorted(set(every_deployment)) if None in named else sorted(str(d) for d in named)
+    if not ids:
+        return []
+    _execute(
+        conn,
+        "DELETE FROM usage_rollup WHERE grain = 'week' AND list_contains($ids::VARCHAR[], deployment)",
+        {"ids": ids},
+    )
+    events = scope_events("list_contains($ids::VARCHAR[], e.deployment)")
+    lo, hi = _span(conn, "usage_events")
+    if lo is not None and hi is not None:
+        sql = _usage_sql(events, WEEK_GRAIN)
+        _execute(
+            conn,
+            f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+            {"ids": ids, **wk.tz_params(timezone, lo, hi)},
+        )
+    return ids
 
 
 def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterable[str] | None = None) -> None:

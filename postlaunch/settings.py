@@ -8,12 +8,13 @@ these declarations and a test keeps the two equal. Unknown keys, at any depth, a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -23,6 +24,8 @@ from postlaunch.errors import ConfigError
 ENV_PREFIX = "POSTLAUNCH_"
 DEFAULT_CONFIG = Path("postlaunch.toml")
 REGISTRY_KEY = "deployments"
+ACCESS_KEY = "access"
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")  # an address, not a display name
 
 
 class MinN(BaseModel):
@@ -42,6 +45,51 @@ class TierLevels(BaseModel):
     model_config = ConfigDict(extra="forbid")
     warn: float | None = None
     critical: float | None = None
+
+
+class ModelPrice(BaseModel):
+    """What a model costs per million tokens, in the reporting currency (DESIGN §19)."""
+
+    model_config = ConfigDict(extra="forbid")
+    input_per_million: float = Field(ge=0, description="price of a million input tokens")
+    output_per_million: float = Field(ge=0, description="price of a million output tokens")
+
+
+class SmtpSettings(BaseModel):
+    """The mail server `postlaunch notify --smtp` sends the weekly digest through."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str | None = Field(default=None, description="SMTP server name or address (notify --smtp needs it)")
+    port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 with starttls, 25 without)")
+    user: str | None = Field(default=None, description="login name (none: no login)")
+    password: SecretStr | None = Field(
+        default=None, description="login password (set it in the environment, not in the file)"
+    )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="the sender address of the digest, e.g. postlaunch@example.org",
+    )
+    starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before logging in")
+
+    @field_validator("from_")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value.strip() if value else value
+
+
+class NotifySettings(BaseModel):
+    """How hard `notify` tries (who receives the digest is the registry's: owners and [access] governance)."""
+
+    model_config = ConfigDict(extra="forbid")
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="time-out of one SMTP or webhook attempt"
+    )
+    retries: int = Field(
+        default=2, ge=0, le=5, description="further attempts after a failed delivery that may pass on retry"
+    )
 
 
 class Settings(BaseSettings):
@@ -77,7 +125,11 @@ class Settings(BaseSettings):
         "cards, IBANs, national ids), or drop the text (the personal-data count is kept in every case)",
     )
     reporting_deadline_days: int = Field(
-        default=15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
+        default=15,
+        ge=0,
+        description="days from aware_at (else opened_at) to report a serious incident of serious_kind other "
+        "or without a kind; the shorter statutory clocks (death 10, critical_infrastructure and "
+        "widespread_infringement 2) apply unless this is shorter still",
     )
     min_n: MinN = Field(
         default_factory=lambda: MinN(), description="minimum samples before a proportion alerts"
@@ -86,6 +138,12 @@ class Settings(BaseSettings):
         default_factory=dict,
         description="overrides of the tier defaults, e.g. [thresholds.error_rate.high] warn = 0.03; "
         "a deployment's own [deployments.X.thresholds] wins over these",
+    )
+    prices: dict[str, ModelPrice] = Field(
+        default_factory=dict,
+        description='per model, e.g. [prices."gpt-4o-mini"] input_per_million = 0.15, output_per_million = 0.6: '
+        "a usage row with tokens and no cost is costed at these prices, marked as estimated; tokens of a model "
+        "without a price are counted, never guessed",
     )
     memory_limit: str = Field(
         default="1GB",
@@ -96,9 +154,64 @@ class Settings(BaseSettings):
     baseline_weeks: int = Field(
         default=4, ge=1, description="weeks after launch with data that form the use-case baseline"
     )
+    status_file: Path | None = Field(
+        default=None,
+        description="a flagd flag file that every decision rewrites atomically with each deployment's "
+        "operating mode (postlaunch status --format flagd); unset: no file is written",
+    )
+    pause_ack_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="minutes after a pause or stop until 'not yet observed by the app' becomes an alert",
+    )
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="how long a command waits for another process's database lock"
     )
+    dashboard_secrets: Path | None = Field(
+        default=None,
+        description="the Streamlit secrets file whose [auth] section configures sign-in (docs/login.md); "
+        "default: .streamlit/secrets.toml in the folder where the dashboard starts",
+    )
+    roles_claim: str = Field(
+        default="roles",
+        min_length=1,
+        description="the ID-token claim whose values grant roles: viewer, operator, governance, "
+        "owner:DEPLOYMENT (Entra app roles arrive as `roles`; map Okta groups or Keycloak roles to it)",
+    )
+    access_log: Path | None = Field(
+        default=None,
+        description="the access log's own DuckDB file (who signed in, viewed, exported, decided, uploaded); "
+        "default: beside the database, named <database>.access.duckdb",
+    )
+    retention_days: int = Field(
+        default=183,
+        ge=0,
+        description="`postlaunch prune` never deletes request text or access records of a high-tier "
+        "deployment younger than this many days (EU AI Act Art. 26(6): at least six months)",
+    )
+    max_upload_mb: float = Field(
+        default=200, gt=0, description="the largest file the dashboard's Data page accepts, in megabytes"
+    )
+    dashboard_url: str | None = Field(
+        default=None,
+        description="the dashboard's address as owners open it (e.g. https://postlaunch.example.org); the "
+        "digest links to its views (none: no links)",
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=lambda: SmtpSettings(), description="the mail server of `notify --smtp`"
+    )
+    notify: NotifySettings = Field(
+        default_factory=lambda: NotifySettings(), description="the weekly digest (`postlaunch notify`)"
+    )
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value.strip()):
+            raise ValueError(f"{value!r} is not an http(s) address such as https://postlaunch.example.org")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -206,8 +319,11 @@ def format_validation_error(source: str, exc: ValidationError, prefix: str = "")
     return "\n".join(lines)
 
 
-def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[Settings, dict[str, Any]]:
-    """Settings from the config file and the environment, plus the raw `[deployments]` table.
+def load_settings(
+    config: Path | None = None, db: Path | None = None
+) -> tuple[Settings, dict[str, Any], dict[str, Any] | None]:
+    """Settings from the config file and the environment, plus the raw `[deployments]` and `[access]`
+    tables (the registry, validated by `postlaunch.registry`).
 
     `config` and `db` come from the command line and win over everything else.
     """
@@ -219,6 +335,7 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[S
     registry = raw.pop(REGISTRY_KEY, {})
     if not isinstance(registry, dict):
         raise ConfigError(f"{path}: [{REGISTRY_KEY}] must be a table of deployments")
+    access = raw.pop(ACCESS_KEY, None)
     raw.pop("config", None)
     try:
         settings = Settings(**raw)
@@ -227,7 +344,7 @@ def load_settings(config: Path | None = None, db: Path | None = None) -> tuple[S
     overrides: dict[str, Any] = {"config": path}
     if db is not None:
         overrides["db"] = db
-    return settings.model_copy(update=overrides), registry
+    return settings.model_copy(update=overrides), registry, access
 
 
 def settings_doc() -> str:
@@ -238,12 +355,14 @@ def settings_doc() -> str:
         default = field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
             default = ""
-        shown = f"`{default}`" if default not in ("", {}, None) else ""
+        shown = f"`{default}`" if default not in ("", {}, None, []) else ""
         rows.append(f"| `{name}` | `{env}` | {shown} | {field.description or ''} |")
 
     for name, field in Settings.model_fields.items():
         add(name, field, f"{ENV_PREFIX}{name.upper()}")
-        if name == "min_n":
-            for sub, subfield in MinN.model_fields.items():
-                add(f"min_n.{sub}", subfield, f"{ENV_PREFIX}MIN_N__{sub.upper()}")
+        nested = field.get_default(call_default_factory=True)
+        if isinstance(nested, BaseModel):
+            for sub, subfield in type(nested).model_fields.items():
+                key = subfield.alias or sub
+                add(f"{name}.{key}", subfield, f"{ENV_PREFIX}{name.upper()}__{key.upper()}")
     return "\n".join(rows) + "\n"

@@ -39,6 +39,12 @@ def format_week(monday: date) -> str:
     return f"{year}-W{number:02d}"
 
 
+def index_of_instant(instant_utc: datetime, tz: str) -> int:
+    """The local week index of a stored (naive UTC) instant in zone `tz`."""
+    day = instant_utc.replace(tzinfo=UTC).astimezone(ZoneInfo(tz)).date()
+    return index_of_monday(day - timedelta(days=day.weekday()))
+
+
 def shift_week(week: str, n: int) -> str:
     return format_week(parse_week(week) + timedelta(weeks=n))
 

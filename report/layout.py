@@ -5,6 +5,9 @@ colours, and which way a change is bad. Pure declarations and small functions ov
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Protocol
+
 from postlaunch.catalog import BY_NAME, Status
 from postlaunch.fmt import missing
 
@@ -51,7 +54,11 @@ TILES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("unapproved_team_share", "data_class_violation_share", "use_case_drift_js"),
     ),
     ("cost", "cost_total", ("budget_burn", "cost_per_event", "cost_wow_change")),
-    ("risk", "open_incidents", ("overdue_serious_incidents", "open_high_severity_incidents", "pii_share")),
+    (
+        "risk",
+        "open_incidents",
+        ("overdue_serious_incidents", "open_high_severity_incidents", "pii_share", "untrained_use_share"),
+    ),
     ("feedback", "negative_feedback_share", ("feedback_count",)),
 )
 
@@ -124,3 +131,96 @@ def axis_top(data_top: float | None, warn: float | None, critical: float | None)
     if critical is not None and critical <= max(top, 1e-9) * 1.5:
         top = max(top, critical)
     return top if top > 0 else 1.0
+
+
+# --- where a metric's data comes from, to say "no … data loaded" instead of a bare dash ---------------
+
+_FEEDBACK = (
+    "acceptance_rate", "rework_rate", "mean_rating", "negative_feedback_share", "feedback_count",
+    "cost_per_accepted_output",
+)  # fmt: skip
+_INCIDENTS = (
+    "incidents_opened", "open_incidents", "open_high_severity_incidents", "overdue_serious_incidents",
+    "mean_days_to_resolve",
+)  # fmt: skip
+_COST = ("cost_total", "budget_burn", "cost_wow_change", "cost_per_event")
+FEED_WORDS = {"usage": "usage", "feedback": "feedback", "cost": "cost", "incidents": "incident"}
+
+
+def feed_of(metric: str) -> str:
+    """The kind of record a metric's value rests on: usage, feedback, cost or incidents."""
+    if metric in _FEEDBACK:
+        return "feedback"
+    if metric in _INCIDENTS:
+        return "incidents"
+    if metric in _COST:
+        return "cost"
+    return "usage"
+
+
+def not_loaded(feeds: Mapping[str, object] | None, metric: str, value: float | None) -> str | None:
+    """`no cost data loaded` when `metric` has no value because its kind of record was never loaded for
+    the deployment (cost also counts the usage events' own cost and prices); None otherwise, and for a
+    review that does not say which kinds were loaded."""
+    if feeds is None or (value is not None and not missing(value)):
+        return None
+    kind = feed_of(metric)
+    if kind in feeds:
+        return None
+    return f"no {FEED_WORDS[kind]} data loaded"
+
+
+def absent_kinds(feeds: Mapping[str, object] | None) -> list[str]:
+    """The kinds of record never loaded for a deployment (none when the review does not say)."""
+    return [] if feeds is None else [kind for kind in FEED_WORDS if kind not in feeds]
+
+
+def cost_note(usage_cost_source: str | None, unpriced: Mapping[str, int] | None) -> str | None:
+    """How the usage cost was made, when it was not simply recorded: prices, and models without one."""
+    parts = []
+    if usage_cost_source and "prices" in usage_cost_source:
+        parts.append("usage cost estimated from token prices")
+    if unpriced:
+        named = ", ".join(f"{model} ({events:,} requests)" for model, events in unpriced.items())
+        parts.append(f"no price for {named}: not counted")
+    return "; ".join(parts) or None
+
+
+# --- the readiness checklist (DESIGN §13) --------------------------------------------------------------
+
+
+class _Readiness(Protocol):
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def expired(self) -> bool: ...
+    @property
+    def check(self) -> str: ...
+    @property
+    def blocks_expand(self) -> bool: ...
+
+
+def readiness_level(item: _Readiness) -> str:
+    """How a readiness item is coloured: ok (met and standing), warn (met but challenged by the data, or
+    unchecked where that keeps expand away), critical (not met or expired), unknown (no record, or
+    claimed unknown)."""
+    if item.status is None or item.status == "unknown":
+        return "unknown"
+    if item.status == "not_met" or item.expired:
+        return "critical"
+    return "warn" if item.blocks_expand or item.check == "challenged" else "ok"
+
+
+READINESS_LABEL = {"ok": "met", "warn": "challenged", "critical": "not met", "unknown": "no record"}
+
+
+def readiness_label(item: _Readiness) -> str:
+    """`met`, `expired`, `not met`, `challenged`, `unknown`, `no record`: one word for the mark."""
+    level = readiness_level(item)
+    if item.status == "unknown":
+        return "unknown"
+    if item.expired:
+        return "expired"
+    if level == "warn" and item.check == "unknown":
+        return "unchecked"
+    return READINESS_LABEL[level]

@@ -21,7 +21,9 @@ from metrics.pages import week_bounds_utc
 from postlaunch import fmt
 from postlaunch.catalog import BY_NAME, CATEGORIES
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
 from report import layout
+from report.decision import decision_lines, record_line
 from report.svg import Marker, Point, trend_svg
 
 _CSS = """
@@ -98,6 +100,18 @@ def _recommendation(review: Review) -> str:
     )
 
 
+def _readiness(review: Review) -> str:
+    rows = []
+    for r in review.readiness:
+        level = layout.readiness_level(r)
+        color = layout.STATUS_COLOR.get(level if level != "unknown" else "insufficient_data", "#8c8c8c")
+        label = f'<span class="badge" style="--c:{color}">{_e(layout.readiness_label(r))}</span>'
+        rows.append([_e(r.item), label, _e(r.message), _e(r.evidence or ""), _e(r.expires or "")])
+    return _table(
+        ["item", "status", "what the data says", "evidence", "valid until"], rows, "No readiness recorded."
+    )
+
+
 def _tiles(review: Review) -> str:
     metrics, currency = review.metrics, review.currency
     cells = []
@@ -109,16 +123,24 @@ def _tiles(review: Review) -> str:
         delta = fmt.delta(headline, v, previous, currency)
         bad = layout.change_is_bad(headline, v, previous)
         cls = "neutral" if bad is None else ("up-bad" if bad else "good")
+        absent = layout.not_loaded(review.feeds, headline, v)
+        notes = [layout.cost_note(m.usage_cost_source, m.unpriced_models)] if m and category == "cost" else []
+        if category == "risk" and "incidents" in layout.absent_kinds(review.feeds):
+            notes.append("no incident data loaded")
         more = " · ".join(
-            f"{_e(fmt.short(name))} {_e(fmt.value(name, metrics[name].value, currency))}"
-            for name in extra
-            if name in metrics
+            [_e(n) for n in notes if n]
+            + [
+                f"{_e(fmt.short(name))} {_e(fmt.value(name, metrics[name].value, currency))}"
+                for name in extra
+                if name in metrics and not layout.not_loaded(review.feeds, name, metrics[name].value)
+            ]
         )
+        change = absent or (delta + " vs last week" if delta else "no previous week")
         cells.append(
             f'<div class="tile" style="--c:{color}"><div class="cat">{_e(category)} {_badge(status, True)}</div>'
-            f'<div class="val">{_e(fmt.value(headline, v, currency))}</div>'
+            f'<div class="val">{_e("no data" if absent else fmt.value(headline, v, currency))}</div>'
             f'<div class="sub">{_e(fmt.short(headline))}</div>'
-            f'<div class="delta {cls}">{_e(delta + " vs last week") if delta else "no previous week"}</div>'
+            f'<div class="delta {cls}">{_e(change)}</div>'
             f'<div class="more">{more}</div></div>'
         )
     return f'<div class="tiles">{"".join(cells)}</div>'
@@ -222,7 +244,9 @@ def pack_metrics(review: Review, available: set[str]) -> list[str]:
     that alerts this week — in that order, only those with a trend in `available`."""
     wanted = [headline for _, headline, _ in layout.TILES] + ["budget_burn"]
     wanted += [a.metric for a in review.alerts]
-    return [m for m in dict.fromkeys(wanted) if m in available]
+    return [
+        m for m in dict.fromkeys(wanted) if m in available and not layout.not_loaded(review.feeds, m, None)
+    ]
 
 
 def points_of(trends: pd.DataFrame, metric: str) -> tuple[list[Point], float | None, float | None]:
@@ -264,27 +288,57 @@ def markers_of(changes: pd.DataFrame | None) -> list[Marker]:
 def _figures(review: Review, trends: pd.DataFrame | None, changes: Sequence[Marker]) -> str:
     if trends is None or len(trends) == 0:
         return ""
+    absent = sorted(
+        {
+            f"no {layout.FEED_WORDS[k]} data loaded"
+            for k in layout.absent_kinds(review.feeds)
+            if k in ("cost", "feedback")
+        }
+    )
     parts = [
         '<h2>Trends</h2><p class="sub">Shaded bands: warn (amber) and critical (red). '
-        "Purple dashed lines: change records (hover for the summary). Bars: 95% intervals.</p>"
+        "Purple dashed lines: change records (hover for the summary). Bars: 95% intervals."
+        + (f" Not charted: {_e('; '.join(absent))}." if absent else "")
+        + "</p>"
     ]
-    for metric in pack_metrics(review, set(trends["metric"])):
+    shown = set(trends.dropna(subset=["value"])["metric"])  # a metric with no value in any week: no chart
+    for metric in pack_metrics(review, shown):
         points, warn, critical = points_of(trends, metric)
         parts.append(trend_svg(metric, points, warn, critical, changes, review.currency))
     return "".join(parts)
 
 
+def _decision(decision: DecisionRecord | None) -> str:
+    """The week's standing decision, or blank lines to fill in for the minutes."""
+    rows = [[_e(label), _e(value)] for label, value in decision_lines(decision)]
+    if decision is None:
+        return (
+            '<h2>Decision (for the minutes)</h2><div class="minutes">' + _table(["", ""], rows, "") + "</div>"
+        )
+    color = layout.ACTION_COLOR.get(decision.decision, "#555")
+    return (
+        f'<h2>Decision</h2><div class="rec" style="--c:{color}"><p class="sub">Recorded as '
+        f"{_e(record_line(decision))}.</p>" + _table(["", ""], rows, "") + "</div>"
+    )
+
+
 def render_html(
-    review: Review, trends: pd.DataFrame | None = None, changes: pd.DataFrame | None = None
+    review: Review,
+    trends: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    decision: DecisionRecord | None = None,
 ) -> str:
     """The review pack for `review`: header, recommendation, tiles, alerts, incidents, out-of-scope
     examples, changes, trend charts (when `trends`, rows of `metrics.api.trend`, is given; `changes` are
-    the change records to mark on them), every metric, and blank lines for the decision. One file."""
+    the change records to mark on them), every metric, and the week's standing `decision` (blank lines
+    to fill in without one). One file."""
     title = f"{review.deployment_info.name} · {review.week}"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [
         _header(review),
         _recommendation(review),
+        "<h2>Readiness</h2>",
+        _readiness(review),
         "<h2>This week by category</h2>",
         _tiles(review),
         "<h2>Alerts</h2>",
@@ -298,24 +352,7 @@ def render_html(
         _figures(review, trends, markers_of(changes)),
         "<h2>Every metric</h2>",
         _all_metrics(review),
-        "<h2>Decision (for the minutes)</h2>",
-        '<div class="minutes">'
-        + _table(
-            ["", ""],
-            [
-                [_e(k), ""]
-                for k in (
-                    "decision (expand / continue / limit / pause / stop)",
-                    "rationale",
-                    "decided by",
-                    "attendees",
-                    "actions",
-                    "next review",
-                )
-            ],
-            "",
-        )
-        + "</div>",
+        _decision(decision),
         f"<footer>postlaunch review pack · generated {generated} · the dashboard recommends; the owner decides."
         "</footer>",
     ]
@@ -329,9 +366,11 @@ def render_html(
 
 
 def build_pack(conn: duckdb.DuckDBPyConnection, ctx: Context, review: Review) -> str:
-    """The pack of `review` with the trends of its metrics up to its week and every change record in
-    that range (the dashboard's download and `postlaunch review --format html` both call this)."""
+    """The pack of `review` with the trends of its metrics up to its week, every change record in that
+    range and the week's standing decision (the dashboard's download, `postlaunch review --format html`
+    and the digest's attachments all call this)."""
     history = trend(conn, ctx, review.deployment, list(review.metrics), end_week=review.week)
     first = str(history["week"].min()) if len(history) else review.week
     start, end = week_bounds_utc(first, review.week, ctx.settings.timezone)
-    return render_html(review, history, change_records(conn, review.deployment, start, end))
+    decision = standing_decision(conn, review.deployment, review.week)
+    return render_html(review, history, change_records(conn, review.deployment, start, end), decision)

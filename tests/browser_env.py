@@ -57,11 +57,14 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_healthy(base: str, process: subprocess.Popen[Any], log: Path, timeout: float = 60) -> None:
+def wait_healthy(
+    base: str, process: subprocess.Popen[Any], log: Path, timeout: float = 60, path: str = "/_stcore/health"
+) -> None:
+    """Wait until `base + path` answers; raise with the log's tail when the process ends or time is up."""
     deadline = time.monotonic() + timeout
     while True:
         try:
-            with urllib.request.urlopen(base + "/_stcore/health", timeout=2):
+            with urllib.request.urlopen(base + path, timeout=2):
                 return
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
@@ -84,21 +87,34 @@ def dashboard_server(
     env = dict(environment(str(db), str(config)))
     env["HOME"] = str(folder)
     env.update(extra_env or {})
-    log_path = folder / f"server-{port}.log"
-    with log_path.open("w") as log:
-        process = subprocess.Popen(
-            [*command(port, "127.0.0.1"), *(args or [])], env=env, cwd=folder, stdout=log, stderr=log
-        )
+    with served([*command(port, "127.0.0.1"), *(args or [])], folder, f"server-{port}", env) as process:
         base = f"http://127.0.0.1:{port}"
+        wait_healthy(base, process, folder / f"server-{port}.log")
+        yield base
+
+
+@contextmanager
+def served(
+    cmd: list[str], folder: Path, name: str, env: dict[str, str] | None = None
+) -> Iterator[subprocess.Popen[Any]]:
+    """A server process started with `subprocess.Popen` in `folder` (output in `folder/name.log`), stopped
+    by its PID afterwards: terminate, then kill if it lingers."""
+    with (folder / f"{name}.log").open("w") as log:
+        process = subprocess.Popen(cmd, env=env, cwd=folder, stdout=log, stderr=log)
         try:
-            wait_healthy(base, process, log_path)
-            yield base
+            yield process
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
+            stop(process)
+
+
+def stop(process: subprocess.Popen[Any], timeout: float = 15) -> None:
+    """Stop a server this test started, by its PID: terminate, and kill when it does not end in time."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=timeout)
 
 
 @contextmanager

@@ -55,6 +55,10 @@ def make_review(metrics: dict[str, dict[str, Any]] | None = None, **parts: Any) 
         "weeks_of_data": 8,
         "currency": "USD",
         "generated_from": {"first_week": "2026-W40", "last_week": "2026-W47", "timezone": "UTC"},
+        "feeds": {
+            kind: {"first_week": "2026-W40", "last_week": "2026-W47"}
+            for kind in ("cost", "feedback", "incidents", "usage")
+        },
     }
     data.update(parts)
     return Review.model_validate(data)

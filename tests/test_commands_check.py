@@ -75,11 +75,12 @@ def test_json_document(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
     assert levels == {"support-triage": "critical", "hr-assistant": "ok"}
 
 
-def test_unknown_when_the_week_has_no_data(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_week_after_the_feed_stopped_warns(org: Org, capsys: pytest.CaptureFixture[str]) -> None:
     healthy(org, "2026-W46")
-    assert org.run("check", "--week", WEEK) == 3
+    assert org.run("check", "--week", WEEK) == 1
     out = capsys.readouterr().out
-    assert "UNKNOWN" in out
+    assert "WARNING support-triage 2026-W47 usage_feed_gap 1 at or above warn 1 — 1st week" in out
+    assert "UNKNOWN" not in out
 
 
 def test_unknown_when_one_deployment_lacks_data_and_the_rest_is_ok(

@@ -99,7 +99,7 @@ def test_markdown_minutes_read_top_to_bottom() -> None:
     assert "| cost_wow_change | +23% | n=3 | ok | warn above +30%, crit above +60% | -10% |" in lines
     assert (
         "| INC-7 | high | open | 2026-11-01 | Customer \\| data in a prompt | yes | "
-        "**OVERDUE by 6 days — not reported** |" in lines
+        "**OVERDUE by 6 days — not reported (deadline 2026-11-16)** |" in lines
     )
     i = lines.index("- `refund_decision` (140 events, labelled):")
     assert lines[i + 1 : i + 3] == ["  - “Should we refund order [NUMBER]?”", "  - “Refund ORD-1?”"]
@@ -170,8 +170,10 @@ def test_review_json_defaults_to_the_latest_week(org: Org, capsys: pytest.Captur
     assert review["deployment"] == "support-triage" and review["week"] == "2026-W47"
     assert review["metrics"]["events"]["value"] == 340 and review["metrics"]["events"]["previous"] == 320
     assert all(not METRIC_KEYS - set(m) for m in review["metrics"].values())
+    # hr-assistant's usage stopped after W45: its review defaults to the organization's current week
     assert org.run("review", "--deployment", "hr-assistant") == 0
-    assert json.loads(capsys.readouterr().out)["week"] == "2026-W45"
+    stopped = json.loads(capsys.readouterr().out)
+    assert stopped["week"] == "2026-W47" and stopped["metrics"]["usage_feed_gap"]["value"] == 2
 
 
 def test_review_json_is_the_documented_dump(org: Org, capsys: pytest.CaptureFixture[str]) -> None:

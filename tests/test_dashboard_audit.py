@@ -12,13 +12,16 @@ import pytest
 from dashboard_db import APP, SampleDb, fresh_streamlit_caches, page_errors, point_at, sample_copy, sample_db  # noqa: F401
 from streamlit.testing.v1 import AppTest
 
-from dashboard import writes
+from dashboard import auth, writes
 from metrics import api
+from postlaunch.access import Identity, PermissionDenied
 from postlaunch.config import load_context
 from postlaunch.db import connect
 
 DRIFTING = "support-triage"
 WEEK = "2026-W47"
+AUDITOR = Identity("Ana Auditor", "ana.auditor@example.org", roles=frozenset({"governance"}))
+VIEWER = Identity("Vic Viewer", "vic.viewer@example.org", roles=frozenset({"viewer"}))
 
 
 def _open(sample: SampleDb, monkeypatch: pytest.MonkeyPatch) -> AppTest:
@@ -40,7 +43,7 @@ def _button(at: AppTest, label: str):  # type: ignore[no-untyped-def]
 def test_check_a_sample_stores_each_answer_at_once(
     sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(writes, "labeller", lambda: "Ana Auditor")
+    monkeypatch.setattr(auth, "current_identity", lambda: AUDITOR)
     at = _open(sample_copy, monkeypatch)
     assert f"Check a sample · {WEEK}" in [s.value for s in at.subheader]
     assert any("placed by text, not yet checked by a person" in i.value for i in at.info)
@@ -62,7 +65,7 @@ def test_check_a_sample_stores_each_answer_at_once(
             "ORDER BY de.position"
         ).fetchall()
         review = api.build_review(conn, ctx, DRIFTING, WEEK)
-    assert stored == [(a, "Ana Auditor") for a in answers]
+    assert stored == [(a, AUDITOR.label) for a in answers]
     estimate = review.metrics["out_of_scope_share"].estimate
     assert estimate is not None and (estimate["method"], estimate["audited_n"]) == ("audited", 3)
     # a closed tab loses nothing: a new session goes on with the 4th request
@@ -79,3 +82,21 @@ def test_check_a_sample_stores_each_answer_at_once(
         ).fetchall()
     assert history == [(approved[1],), ("out_of_scope",)]
     assert again.get("progress")[0].proto.text == "3 of 40 checked"
+
+
+def test_a_viewer_sees_no_sample_to_check_and_cannot_label(
+    sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "current_identity", lambda: VIEWER)
+    at = _open(sample_copy, monkeypatch)
+    assert f"Check a sample · {WEEK}" in [s.value for s in at.subheader]
+    assert not [b for b in at.button if b.label.startswith("Draw ")]
+    assert any("owners or governance" in c.value and "Vic Viewer" in c.value for c in at.caption)
+    with pytest.raises(PermissionDenied, match="may not label requests"):
+        writes.draw_audit_sample(DRIFTING, WEEK)
+    with pytest.raises(PermissionDenied, match="may not label requests"):
+        writes.record_label(DRIFTING, WEEK, "any-event", "out_of_scope")
+    ctx = load_context(sample_copy.config, sample_copy.db)
+    with connect(ctx.db, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM scope_draws").fetchone() == (0,)
+        assert conn.execute("SELECT count(*) FROM labels").fetchone() == (0,)

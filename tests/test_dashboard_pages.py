@@ -32,6 +32,7 @@ from metrics import api, scope
 from metrics.evidence import change_records, decision_log, verify_chain
 from postlaunch import db as pdb
 from postlaunch import fmt
+from postlaunch.access import os_user
 from postlaunch.config import load_context
 from report import layout
 
@@ -70,7 +71,10 @@ def test_portfolio_rows_are_the_api_rows_worst_first(
     at = _open(sample_db, monkeypatch, "views/portfolio.py")
     assert at.title[0].value == "Portfolio"
     table = at.dataframe[0].value
-    assert list(table["deployment"]) == [row["name"] for row in expected]
+    assert list(table["deployment"]) == [
+        f"{r['name']} · {r['risk_tier']} risk · {r['owner']}" for r in expected
+    ]
+    assert list(table["decision"]) == ["none yet"] * len(expected)  # the sample has no decision yet
     assert list(table["status"]) == [row["level"] for row in expected]
     assert list(table["recommendation"]) == [str(row["recommendation"]).upper() for row in expected]
     assert list(table["alerts"]) == [_alerts_text(row) for row in expected]
@@ -143,7 +147,9 @@ def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
     assert list(incidents["reporting deadline"]) == [
         fmt.deadline_text(SimpleNamespace(**i)) for i in review["open_incidents"]
     ]
-    assert "OVERDUE by 18 days — not reported" in list(incidents["reporting deadline"])
+    assert "OVERDUE by 18 days — not reported (deadline 2026-11-04; 15-day clock: other)" in list(
+        incidents["reporting deadline"]
+    )
 
 
 PAGES = [
@@ -182,9 +188,11 @@ PAGES = [
             "open_incidents",
             "open_high_severity_incidents",
             "overdue_serious_incidents",
+            "serious_incidents_due_soon",
             "incidents_opened",
             "mean_days_to_resolve",
             "pii_share",
+            "untrained_use_share",
         ],
     ),
     (
@@ -267,9 +275,11 @@ def test_evidence_shows_the_log_runs_and_quarantine(
     at = _open(sample_db, monkeypatch, "views/evidence.py")
     assert any("decision log verified: 0 records" in s.value for s in at.success)
     runs = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
-    assert len(runs) == 5 and set(runs["kind"]) == {"usage", "cost", "feedback", "incidents", "changes"}
+    assert len(runs) == 7 and set(runs["kind"]) == {
+        "usage", "cost", "feedback", "incidents", "changes", "training", "readiness",
+    }  # fmt: skip
     quarantined = next(d.value for d in at.dataframe if "raw" in d.value.columns)
-    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2  # sample_data's messy rows
+    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2 + 3  # sample_data's messy rows
 
 
 def test_data_page_shows_the_registry_and_loads_an_upload(
@@ -302,6 +312,7 @@ def test_data_page_shows_the_registry_and_loads_an_upload(
         "message": "",
         "reasons": "",
         "extra_columns": "",
+        "empty": "",
     }
     changes = _expected(sample_copy, lambda conn, ctx: change_records(conn, DRIFTING))
     assert "Tightened the refusal prompt" in set(changes["summary"])
@@ -331,7 +342,7 @@ def _decide(at: AppTest, deployment: str, week: str, rationale: str, decision: s
     return button.click().run()
 
 
-def test_decision_form_records_through_record_decision(
+def test_decision_form_records_through_submit_decision(
     sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     review = _expected(sample_copy, api.build_review, DRIFTING)
@@ -347,7 +358,7 @@ def test_decision_form_records_through_record_decision(
     record = log.to_dict("records")[0]
     assert (record["deployment"], record["week"], record["decision"]) == (DRIFTING, week, "limit")
     assert record["rationale"] == "Drift into refunds keeps growing; limit to approved teams."
-    assert record["decided_by"] == "Head of Support Operations"  # the owner, prefilled
+    assert record["decided_by"] == f"{os_user()} (local user, no sign-in)"  # who is acting, never typed
     assert record["attendees"] == ["Governance lead", "Vendor contact"]
     # Evidence now shows it, from the same session (the cache is keyed on the database's version).
     at.switch_page("views/evidence.py").run()
@@ -363,7 +374,7 @@ def test_decision_form_refuses_an_empty_rationale(
 ) -> None:
     week = _expected(sample_copy, api.latest_week, DRIFTING)
     at = _open(sample_copy, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
-    at = _decide(at, DRIFTING, week, rationale)
+    at = _decide(at, DRIFTING, week, rationale, "limit")
     assert any("The rationale is empty" in e.value and "Nothing was recorded" in e.value for e in at.error)
     with pdb.connect(sample_copy.db, read_only=True) as conn:
         assert verify_chain(conn).records == 0
@@ -404,3 +415,19 @@ def test_review_pack_equals_the_review_command_output(
         return text
 
     assert strip(data.build_pack(ctx, DRIFTING, week)) == strip(out.read_text(encoding="utf-8"))
+
+
+def test_portfolio_decision_cell_says_the_last_decision_and_when_the_next_review_is_due() -> None:
+    from dashboard.views.portfolio import _decision
+
+    row = SimpleNamespace(last_decision=None, last_decision_week=None, next_review=None, review_overdue=False)
+    assert _decision(row, "2026-W47") == "none yet"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="limit", last_decision_week="2026-W45", next_review="2026-11-16", review_overdue=True
+    )
+    assert _decision(row, "2026-W47") == "limit (W45) · next 16 Nov · OVERDUE"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="expand", last_decision_week="2025-W51", next_review="2026-01-05", review_overdue=False
+    )
+    assert _decision(row, "2025-W52") == "expand (W51) · next 5 Jan 2026"  # type: ignore[arg-type]
+    assert _decision(row, "2026-W02") == "expand (2025-W51) · next 5 Jan"  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ def test_empty_database_says_how_to_load_data(tmp_path: Path, monkeypatch: pytes
     point_at(monkeypatch, db, config)
     at = _app().run()
     assert not at.exception
-    assert "holds no usage events" in _text(at)
+    assert "holds no usage, cost, feedback or incident records" in _text(at)
     at.switch_page("views/data.py").run()  # the Data page still works: it is where data comes in
     assert not at.exception and at.title[0].value == "Data"
     assert len(at.expander) == 1  # the registry, one deployment

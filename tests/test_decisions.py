@@ -20,6 +20,7 @@ from actions.decide import record_decision
 from metrics import evidence
 from metrics.model import Review
 from postlaunch import decisions, rollup
+from postlaunch.access import cli_user
 from postlaunch.config import Context, load_context
 from postlaunch.db import connect
 from postlaunch.decisions import default_next_review, parse_week, verify_chain
@@ -83,9 +84,11 @@ def decide(ctx: Context, n: int = 1, **over: Any) -> list[decisions.DecisionReco
                 "decided_by": "Head of Support Operations",
                 "attendees": ["Governance lead", "Vendor"],
                 "actions": "retrain routing",
+                "supersede": True,  # several records per week: each supersedes the one before
             }
             kw.update(over)
             kw.setdefault("snapshot", snap(kw["deployment"], kw["week"], i=i))
+            kw["identity"] = cli_user(kw.pop("decided_by"))
             out.append(record_decision(conn, ctx, **kw))
     return out
 
@@ -189,10 +192,9 @@ def test_verify_names_the_first_broken_record(ctx: Context, sql: str, broken: in
 def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> None:
     decide(ctx, 4)
     with connect(ctx.db) as conn:
-        row = conn.execute(
-            f"SELECT {', '.join(decisions.RECORD_FIELDS)} FROM decisions WHERE seq = 2"
-        ).fetchone()
-        forged = dict(zip(decisions.RECORD_FIELDS, row, strict=True), rationale="forged")
+        fields = (*decisions.RECORD_FIELDS, *decisions.OPTIONAL_FIELDS)  # the forger recomputes it all
+        row = conn.execute(f"SELECT {', '.join(fields)} FROM decisions WHERE seq = 2").fetchone()
+        forged = dict(zip(fields, row, strict=True), rationale="forged")
         conn.execute(
             "UPDATE decisions SET rationale = 'forged', hash = ? WHERE seq = 2",
             [decisions.record_hash(forged)],
@@ -210,9 +212,9 @@ def test_an_edit_with_a_recomputed_hash_breaks_the_next_link(ctx: Context) -> No
         ({"week": "2026-47"}, "week '2026-47' is not an ISO week: expected YYYY-Www"),
         ({"week": "2026-W54"}, "week '2026-W54' does not exist"),
         (
-            {"week": "2026-W40"},
-            "week 2026-W40 has no usage data for deployment 'support-triage'; weeks with data: 2026-W45 to "
-            "2026-W47 (3 weeks)",
+            {"week": "2026-W20"},
+            "week 2026-W20 cannot be reviewed for deployment 'support-triage': reviewable weeks are 2026-W23 (its "
+            "launch or first record) to 2026-W47 (the latest week with data)",
         ),
         ({"decision": "escalate"}, "decision 'escalate' is not one of expand, continue, limit, pause, stop"),
         ({"rationale": "  \n "}, "the rationale is empty"),
@@ -234,6 +236,7 @@ def test_refusals_name_what_was_expected(ctx: Context, over: dict[str, Any], fra
         "snapshot": None,
     }
     kw.update(over)
+    kw["identity"] = cli_user(kw.pop("decided_by"))
     with connect(ctx.db) as conn, pytest.raises(UsageError) as err:
         record_decision(conn, ctx, **kw)
     assert fragment in str(err.value)
@@ -292,6 +295,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from actions.decide import record_decision
+    from postlaunch.access import cli_user
     from postlaunch.config import load_context
     from postlaunch.db import connect
     ctx = load_context(sys.argv[1], sys.argv[2])
@@ -299,7 +303,7 @@ WRITER = textwrap.dedent(
         with connect(ctx.db) as conn:
             record_decision(
                 conn, ctx, deployment="support-triage", week="2026-W47", decision="continue",
-                rationale=f"{sys.argv[3]} {i}", decided_by=sys.argv[3])
+                rationale=f"{sys.argv[3]} {i}", identity=cli_user(sys.argv[3]), supersede=True)
     """
 )
 
@@ -326,6 +330,11 @@ def test_two_processes_recording_at_once_form_one_chain(ctx: Context) -> None:
     assert status.ok, status.message
     assert [r[0] for r in rows] == list(range(1, 25))
     assert sorted(r[1] for r in rows) == ["alice"] * 12 + ["bob"] * 12
+    with connect(
+        ctx.db, read_only=True
+    ) as conn:  # the rule held under the race: each replaced the one before
+        chain = conn.execute("SELECT seq, supersedes FROM decisions ORDER BY seq").fetchall()
+    assert chain == [(1, None)] + [(seq, seq - 1) for seq in range(2, 25)]
 
 
 # --- evidence queries -------------------------------------------------------------------------
@@ -367,8 +376,8 @@ def test_change_records_runs_and_quarantine(ctx: Context) -> None:
         )
         conn.execute(
             "INSERT INTO quarantine VALUES ('r1', 'feedback', 'a.csv', 4, 'line 4: rating \"6\" is outside 1-5', "
-            "'x', '2026-11-20'), ('r1', 'feedback', 'a.csv', 9, 'line 9: rating \"6\" is outside 1-5', 'y', "
-            "'2026-11-20')"
+            "'x', '2026-11-20', 'rating', 1, ['r1']), ('r1', 'feedback', 'a.csv', 9, "
+            "'line 9: rating \"6\" is outside 1-5', 'y', '2026-11-20', 'rating', 2, ['r1'])"
         )
         week = evidence.change_records(conn, "support-triage", date(2026, 11, 16), date(2026, 11, 23))
         every = evidence.change_records(conn)
@@ -381,6 +390,7 @@ def test_change_records_runs_and_quarantine(ctx: Context) -> None:
     assert list(rows["line"]) == [4, 9]
     assert reasons.to_dict("records")[0] | {} == {
         "kind": "feedback",
+        "field": "rating",
         "reason": 'rating "6" is outside 1-5',
         "rows": 2,
         "files": 1,

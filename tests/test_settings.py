@@ -30,7 +30,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def test_defaults_without_a_file(tmp_path: Path) -> None:
-    settings, registry = load_settings()
+    settings, registry, _ = load_settings()
     assert settings.db == Path("postlaunch.duckdb")
     assert settings.timezone == "UTC"
     assert settings.currency == "USD"
@@ -43,7 +43,7 @@ def test_file_values_and_environment_override(tmp_path: Path, monkeypatch: pytes
     path = write(
         tmp_path, 'timezone = "Europe/Berlin"\ncurrency = "eur"\n[min_n]\nevents = 50\nfeedback = 10\n'
     )
-    settings, _ = load_settings(path)
+    settings, _, _ = load_settings(path)
     assert (settings.timezone, settings.currency, settings.min_n.events, settings.min_n.feedback) == (
         "Europe/Berlin",
         "EUR",
@@ -52,7 +52,7 @@ def test_file_values_and_environment_override(tmp_path: Path, monkeypatch: pytes
     )
     monkeypatch.setenv("POSTLAUNCH_TIMEZONE", "America/New_York")
     monkeypatch.setenv("POSTLAUNCH_MIN_N__EVENTS", "75")
-    settings, _ = load_settings(path)
+    settings, _, _ = load_settings(path)
     assert settings.timezone == "America/New_York"
     assert settings.min_n.events == 75
     assert settings.min_n.feedback == 10  # untouched nested value still from the file

@@ -15,11 +15,12 @@ import webbrowser
 from datetime import datetime
 from pathlib import Path
 
-from cli.commands.dashboard import DEFAULT_HOST, add_server_options, serve
+from cli.commands.dashboard import DEFAULT_HOST, add_server_options, check_address, serve
 from ingest.pipeline import ingest_and_place
 from postlaunch.config import load_context
 from postlaunch.errors import PostlaunchError
-from postlaunch.settings import DEFAULT_CONFIG
+from postlaunch.login import is_loopback, secrets_path
+from postlaunch.settings import DEFAULT_CONFIG, load_settings
 from samplegen import write_sample
 
 # Kind -> sample file, in load order.
@@ -29,6 +30,8 @@ FILES: tuple[tuple[str, str], ...] = (
     ("feedback", "feedback.jsonl"),
     ("incidents", "incidents.csv"),
     ("changes", "changes.csv"),
+    ("training", "training.csv"),
+    ("readiness", "readiness.csv"),
 )
 
 
@@ -122,6 +125,8 @@ def _open_when_ready(url: str, timeout: float = 60.0) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if not args.load_only and not is_loopback(args.host):  # refuse before loading, not after
+        check_address(args.host, secrets_path(load_settings(Path(args.config) if args.config else None)[0]))
     out = Path(args.out)
     db_path, config_path, lines = load(out, args.db, args.config)
     for line in lines:

@@ -1,12 +1,14 @@
 """Data page: upload files into ingest (the same code path as `postlaunch ingest`) with progress and a
-per-file summary, and the deployment registry as loaded. No SQL here."""
+per-file summary — offered to operators and governance only — and the deployment registry as loaded.
+No SQL here."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import state, writes
+from dashboard import auth, state, writes
+from postlaunch.errors import PostlaunchError
 
 
 def _registry_tables() -> None:
@@ -69,6 +71,12 @@ def _registry_tables() -> None:
 
 def _upload() -> None:
     st.subheader("Upload files")
+    if not auth.may("upload"):
+        identity = auth.current_identity()
+        who = f"{identity.shown} ({identity.role_summary()})" if identity else "nobody signed in"
+        st.caption(f"Loading data is for operators and governance; you are {who}.")
+        return
+    limit = state.context().settings.max_upload_mb
     choices = writes.ingest_choices()
     with st.form("upload", clear_on_submit=False):
         kind = st.selectbox(
@@ -79,7 +87,10 @@ def _upload() -> None:
             "ecosystem format (OpenTelemetry, FOCUS, vendor exports).",
         )
         files = st.file_uploader(
-            "Files (CSV, JSON Lines, Parquet, OTLP JSON; plain or .gz)", accept_multiple_files=True
+            "Files (CSV, JSON Lines, Parquet, OTLP JSON; plain or .gz)",
+            accept_multiple_files=True,
+            help=f"Up to {limit:g} MB per file (setting max_upload_mb); load bigger files with "
+            "`postlaunch ingest KIND FILE`.",
         )
         mapping_text = st.text_input(
             "Column mapping (optional)",
@@ -100,7 +111,10 @@ def _upload() -> None:
         for i, upload in enumerate(files, start=1):
             progress.progress((i - 1) / len(files), text=f"{upload.name} ({i}/{len(files)})")
             st.write(f"Loading **{upload.name}** …")
-            results.extend(writes.ingest_upload(kind, upload.name, upload.getvalue(), mapping, strict))
+            try:
+                results.extend(writes.ingest_upload(kind, upload.name, upload.getvalue(), mapping, strict))
+            except PostlaunchError as exc:  # too big, a name with nothing left, or not allowed
+                results.append(_refused(upload.name, kind, str(exc)))
         progress.progress(1.0, text="Done")
         failed = [r for r in results if r["status"] != "loaded"]
         status.update(
@@ -120,8 +134,17 @@ def _upload() -> None:
             st.error(f"{line} — **not loaded**: {r['message']}")
         elif r["quarantined"]:
             st.warning(f"{line} — quarantined rows are listed on the Evidence page. {r['reasons']}")
+        elif r.get("empty"):
+            st.info(f"{line} — a file without rows ({r['empty']}): nothing to load today.")
         else:
             st.success(line)
+
+
+def _refused(name: str, kind: str, message: str) -> dict[str, object]:
+    return {
+        "file": name, "kind": kind, "rows": 0, "loaded": 0, "duplicates": 0, "quarantined": 0,
+        "status": "refused", "message": message, "reasons": "", "extra_columns": "",
+    }  # fmt: skip
 
 
 def render() -> None:

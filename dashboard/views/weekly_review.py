@@ -1,13 +1,14 @@
-"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation,
-category tiles, alerts, out-of-scope requests, open incidents, changes, the decision form and the
-review pack. It reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
+"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation, the
+readiness marks and the operating mode (with a pause's acknowledgement and checklist), category tiles,
+alerts, out-of-scope requests, open incidents, changes, the decision form and the review pack. It
+reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state, tables, widgets
+from dashboard import data, operating, state, tables, widgets
 from metrics.model import Review
 from postlaunch import fmt
 from postlaunch.catalog import BY_NAME
@@ -56,21 +57,28 @@ def _tiles(review: Review, spark: pd.DataFrame) -> None:
         values = spark[spark["metric"] == headline].sort_values("week")["value"] if len(spark) else []
         chart = [None if fmt.missing(v) else float(v) for v in values]
         delta = fmt.delta(headline, m.value, m.previous, currency)
+        absent = layout.not_loaded(review.feeds, headline, m.value)
         with col.container(border=True):
             st.markdown(f"**{category.upper()}** {tables.STATUS_BADGE.get(status, '')}")
             st.metric(
                 fmt.short(headline),
-                fmt.value(headline, m.value, currency),
+                "no data" if absent else fmt.value(headline, m.value, currency),
                 delta="0" if fmt.is_zero_delta(delta) else delta,
                 delta_color=layout.delta_color(headline),  # type: ignore[arg-type]
                 chart_data=chart if any(v is not None for v in chart) else None,
                 help=f"{headline}: {BY_NAME[headline].definition}. Change vs last week; sparkline: last 8 weeks.",
             )
-            lines = [
+            lines = [absent] if absent else []
+            if category == "risk" and "incidents" in layout.absent_kinds(review.feeds):
+                lines.append("no incident data loaded")
+            if category == "cost":
+                note = layout.cost_note(m.usage_cost_source, m.unpriced_models)
+                lines += [note] if note else []
+            lines += [
                 f"{fmt.short(n)} **{fmt.value(n, metrics[n].value, currency).replace(' of budget', '')}**"
                 f" {tables.STATUS_BADGE.get(metrics[n].status, '')}"
                 for n in extra
-                if n in metrics
+                if n in metrics and not layout.not_loaded(review.feeds, n, metrics[n].value)
             ]
             st.caption("  \n".join(lines))
 
@@ -180,6 +188,8 @@ def render() -> None:
     spark = data.trend(deployment, headlines, min(spark_weeks), week) if spark_weeks else pd.DataFrame()
     _header(review)
     _recommendation(review)
+    operating.readiness_row(review)
+    operating.operating_status(review)
     _tiles(review, spark)
     _alerts(review)
     _scope(review)

@@ -12,14 +12,19 @@
 -- totals, so a reader always sums per key. Registry rules (approved use cases and teams, the max data
 -- class) are applied when reading, never here, so a registry change needs no rebuild.
 -- {grain} names each row's grain and {keys} lists the seven key columns (NULL for a column no set of
--- {sets} groups): postlaunch.rollup.ALL_GRAINS and SCOPE_GRAIN. {source} provides use_case,
+-- {sets} groups): postlaunch.rollup.ALL_GRAINS, SCOPE_GRAIN and WEEK_GRAIN. {source} provides use_case,
 -- inferred_use_case, audited_use_case and inferred_band (postlaunch/sql/scope_events.sql for stored events).
+-- untrained_events (week grain only, {untrained}): events whose user had no training valid at the
+-- event's time for the deployment (a training_records row for that user, for the deployment or for
+-- every deployment, completed at or before the event and not expired by then). The training records
+-- are joined here, so loading training records replaces the week grain of the deployments they touch.
 -- Parameters: $off_min, $max_delta, $bound_wk, $bound_delta (postlaunch.weeks.tz_params for the rows).
 WITH ev AS (
     SELECT deployment, use_case, inferred_use_case, audited_use_case, inferred_band, team, data_class, model, requests,
            outcome, has_text, pii_count, cost, input_tokens, output_tokens,
-           epoch_us(ts) // 1000000 + $off_min + 259200 AS s
-    FROM {source}
+           epoch_us(ts) // 1000000 + $off_min + 259200 AS s,
+           {untrained_flag} AS untrained
+    FROM {source} e
 ),
 w AS (
     SELECT *, WEEK_INDEX AS wk FROM ev
@@ -37,6 +42,7 @@ SELECT deployment, wk,
        coalesce(sum(input_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_input_tokens,
        coalesce(sum(output_tokens) FILTER (cost IS NULL), 0)::BIGINT AS uncosted_output_tokens,
        coalesce(sum(requests) FILTER (cost IS NULL AND (input_tokens > 0 OR output_tokens > 0)), 0)::BIGINT
-           AS uncosted_token_events
+           AS uncosted_token_events,
+       {untrained} AS untrained_events
 FROM w
 GROUP BY GROUPING SETS ({sets})
