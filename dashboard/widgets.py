@@ -102,7 +102,9 @@ def decision_form(review: Review) -> None:
         )
     runbook = data.ctx().registry.get(deployment).runbook
     if runbook.may_pause:
-        st.caption(f"Pause or stop may be recorded by: {', '.join(runbook.may_pause)} (the runbook's may_pause).")
+        st.caption(
+            f"Pause or stop may be recorded by: {', '.join(runbook.may_pause)} (the runbook's may_pause)."
+        )
     halted = data.operating(deployment).status.mode in opstatus.HALTED
     with st.form(f"decide-{deployment}-{week}", clear_on_submit=False, border=True):
         decision = st.segmented_control("Decision", list(ACTIONS), key=keys["decision"])

@@ -28,13 +28,13 @@ from postlaunch import db as pdb
 from postlaunch.access import Identity
 from postlaunch.decisions import DecisionRecord
 from postlaunch.errors import UsageError
+from postlaunch.followups import Followup
 from postlaunch.proposals import Proposal
 
 # Who may press which button on a proposal (the same rules the actions enforce).
 may_countersign = cs.may_countersign
 may_withdraw = cs.may_withdraw
 same_person = cs.same_person
-from postlaunch.followups import Followup
 
 ADAPTER_HELP = {
     "otel": "OpenTelemetry GenAI spans (OTLP/JSON) → usage and feedback",

@@ -142,6 +142,8 @@ def access_records(
 def ingest_runs_matching(conn: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]]:
     """The ingest runs whose id is `prefix` or starts with it, oldest first."""
     return run(conn, "ev_quarantine_runs", {"run": prefix})
+
+
 def readiness_records(conn: duckdb.DuckDBPyConnection, deployment: str) -> pd.DataFrame:
     """Every readiness record of `deployment`, newest first: item, status, evidence, dates, who
     reviewed it, who recorded it and how (file or form). Records are append-only."""

@@ -144,6 +144,7 @@ class RawData:
     @property
     def last_week(self) -> int | None:
         return max((last for _, last in self.spans.values()), default=None)
+
     has_training: bool = False
     readiness: list[ReadinessRecord] = field(default_factory=list)
     status_read_days: list[date] = field(default_factory=list)
@@ -263,6 +264,8 @@ def current_week_index(spans: dict[str, dict[str, tuple[int, int]]]) -> int | No
 
 def latest_week_index(raw: dict[str, RawData]) -> int | None:
     return current_week_index({dep: r.spans for dep, r in raw.items()})
+
+
 def _readiness_inputs(conn: duckdb.DuckDBPyConnection, ids: list[str], out: dict[str, RawData]) -> None:
     """What the readiness checks read besides the weekly numbers (all small)."""
     params = {"ids": ids}

@@ -184,6 +184,8 @@ def cost_note(usage_cost_source: str | None, unpriced: Mapping[str, int] | None)
         named = ", ".join(f"{model} ({events:,} requests)" for model, events in unpriced.items())
         parts.append(f"no price for {named}: not counted")
     return "; ".join(parts) or None
+
+
 # --- the readiness checklist (DESIGN §13) --------------------------------------------------------------
 
 

@@ -47,7 +47,9 @@ def _form(deployment: str, owner: str, tier: str) -> None:
     identity = auth.current_identity()
     if identity is None or not access.may(identity, "readiness", deployment):
         who = f"{identity.shown} ({identity.role_summary()})" if identity else "nobody signed in"
-        st.caption(f"Readiness evidence for {deployment} is recorded by its owners ({owner}) or governance; you are {who}.")
+        st.caption(
+            f"Readiness evidence for {deployment} is recorded by its owners ({owner}) or governance; you are {who}."
+        )
         return
     st.caption(
         f"Recorded as you, {identity.shown}. Records are never changed: a new one for the same item "
