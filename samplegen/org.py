@@ -129,7 +129,7 @@ HR = Deployment(
     sources={"user": 0.8, "reviewer": 0.2},
     thresholds={"pii_share": (0.03, 0.10)},
     runbook={
-        "may_pause": ["HR Director", "AI Governance Lead"],
+        "may_pause": ["hr.director@example.org", "governance"],
         "fallback": "Employees ask the People helpdesk by e-mail or phone; answers from the handbook",
         "safe_state": "The assistant tab in the intranet shows the helpdesk contacts instead",
         "return_criteria": ["The cause is fixed and re-tested on the handbook questions"],
@@ -181,7 +181,7 @@ SUPPORT = Deployment(
     negative_share=0.05,
     sources={"user": 0.5, "reviewer": 0.3, "customer": 0.2},
     runbook={
-        "may_pause": ["Head of Support Operations", "AI Governance Lead"],
+        "may_pause": ["head.of.support.operations@example.org", "governance"],
         "fallback": "Agents triage and route tickets by hand with the routing table on the support wiki",
         "safe_state": "The triage panel is hidden; new tickets land in the general queue",
         "return_criteria": [
@@ -239,7 +239,7 @@ SALES = Deployment(
     negative_share=0.10,
     sources={"user": 0.85, "reviewer": 0.15},
     runbook={
-        "may_pause": ["VP Sales", "AI Governance Lead"],
+        "may_pause": ["vp.sales@example.org", "governance"],
         "fallback": "Reps write e-mails from the approved templates in the CRM",
         "safe_state": "The drafting button in the CRM is disabled",
         "return_criteria": ["Re-tested on the banned-claims list", "Weekly cost back under budget"],
@@ -291,7 +291,11 @@ CLAIMS = Deployment(
     sources={"user": 0.6, "reviewer": 0.4},
     bulk_rows_per_week=2,
     runbook={
-        "may_pause": ["Claims Operations Manager", "Chief Risk Officer"],
+        "may_pause": [
+            "claims.operations.manager@example.org",
+            "chief.risk.officer@example.org",
+            "governance",
+        ],
         "fallback": "Handlers read the claim file themselves; extraction by the document team",
         "safe_state": "Summaries are no longer generated; the nightly batch is switched off",
         "return_criteria": [

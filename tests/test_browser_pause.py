@@ -25,6 +25,7 @@ from browser_env import (
 from dashboard_db import SampleDb, sample_copy, sample_db  # noqa: F401
 
 from actions.statuskeys import create_key
+from postlaunch.access import local_user
 from postlaunch.config import load_context
 from postlaunch.db import connect
 
@@ -61,17 +62,20 @@ def test_pause_flow_in_a_real_browser(server: str, page: object, key: str, sampl
     p = page
     p.goto(f"{server}/review?deployment={DEPLOYMENT}&week={WEEK}")  # type: ignore[attr-defined]
     p.get_by_text("Recommendation: PAUSE").first.wait_for(timeout=60_000)  # type: ignore[attr-defined]
-    # the form's decision defaults to the recommendation: pause
+    # nothing is pre-selected: the owner chooses pause, as recommended
+    p.get_by_role("radio", name="pause", exact=True).click()  # type: ignore[attr-defined]
     p.get_by_label("Rationale").fill("Agents draft customer replies with it; pause until re-briefed.")  # type: ignore[attr-defined]
     p.get_by_role("button", name="Record decision").click()  # type: ignore[attr-defined]
     p.get_by_text("Recorded decision #1").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     p.get_by_text("Operating mode: PAUSED").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     p.get_by_text("not yet observed by the app").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     assert p.get_by_text("Fallback:").count() == 1  # type: ignore[attr-defined]
-    # Tick who was told, one by one; each tick is stored with who and when.
+    # Tick who was told, one by one; each tick is stored with who (the signed-in person: here the local
+    # user of a dashboard without sign-in) and when.
+    who = local_user().label
     for name in ("Model provider (Anthropic account team)", "Data protection officer"):
         p.get_by_text(name, exact=True).click()  # type: ignore[attr-defined]
-        p.get_by_text(f"{name} — told; ticked by Head of Support Operations").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+        p.get_by_text(f"{name} — told; ticked by {who}").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     p.get_by_text("Tell (2 of 3 told)").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     no_error_on(p)
     screenshot(p, "pause_not_yet_observed")
@@ -99,7 +103,7 @@ def test_pause_flow_in_a_real_browser(server: str, page: object, key: str, sampl
         ticks = conn.execute("SELECT item, recorded_by FROM decision_followups ORDER BY seq").fetchall()
         reads = conn.execute("SELECT outcome, mode FROM status_reads").fetchall()
     assert ticks == [
-        ("Model provider (Anthropic account team)", "Head of Support Operations"),
-        ("Data protection officer", "Head of Support Operations"),
+        ("Model provider (Anthropic account team)", who),
+        ("Data protection officer", who),
     ]
     assert reads == [("ok", "paused")]
