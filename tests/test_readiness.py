@@ -170,7 +170,9 @@ def test_low_tier_needs_no_status_read_and_owner_without_access_does_not_block(t
     assert review.action == "expand"
     owner = next(r for r in review.readiness if r.item == "owner")
     assert owner.check == "unknown" and not owner.blocks_expand
-    assert owner.message == "owner: met; no owner identity in [access] to check it against"
+    assert owner.message == (
+        "owner: met; the registry names no `owners` who sign in: only governance can record its decisions"
+    )
 
 
 def test_a_later_record_stands_from_its_evidence_date(tmp_path: Path) -> None:

@@ -24,6 +24,7 @@ DEPLOYMENTS = ["hr-assistant", "support-triage", "sales-email-drafter", "claims-
 REGISTRY_KEYS = {
     "name",
     "owner",
+    "owners",
     "risk_tier",
     "launched",
     "status",
