@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 
 import duckdb
 
-from actions.decide import identity_fields, log_access
+from actions.decide import check_standing, identity_fields, log_access, rewrite_status_file
 from postlaunch import proposals
 from postlaunch.access import Identity, PermissionDenied, authorize, may
 from postlaunch.config import Context
@@ -82,7 +82,11 @@ def countersign(
     def close(c: duckdb.DuckDBPyConnection, record: DecisionRecord) -> None:
         proposals.close(c, proposal_id, "recorded", identity.label, when, record.seq)
 
-    record = append(conn, fields, then=close)
+    # a proposal made while a decision stood for its week was submitted to supersede it (submit refuses
+    # otherwise), so its record names the one it replaces
+    guard = lambda c: check_standing(c, proposal.deployment, proposal.week, fields, True)  # noqa: E731
+    record = append(conn, fields, then=close, guard=guard)
+    rewrite_status_file(conn, ctx, record)
     log_access(
         ctx,
         identity,

@@ -1,20 +1,21 @@
-"""Benchmark of scope placement (ingest/scope) on real customer queries: Banking77 (PolyAI-LDN/
-task-specific-datasets, banking_data/train.csv, CC-BY-4.0; Casanueva et al. 2020, "Efficient Intent
-Detection with Dual Sentence Encoders"), read in place from ../shared/data/banking77. Prints figures.
+"""Benchmark of the weekly scope estimate (DESIGN §12) on real customer queries: Banking77 intent groups as
+deployments (benchmarks/scope_sim.py: the split, the groups, the simulation). Per group and true
+out-of-scope share 0 / 10 / 30%, over 20 seeded weeks of 300 requests: the estimated share and its status
+(medium tier: warn 0.05, critical 0.15) without audit, and with 40 audited requests a week the estimate,
+its error, interval and coverage; per group the AUROC of the placement score and place() requests/s on
+2 processes. Then what labelled references and a threshold from audited traffic change (item 3).
+Held-out groups were run only after every constant was set on the tuning groups. Each group and share is
+RUNS simulated deployments of 20 weeks (the weeks of one deployment share its learned error rates).
 
-A deployment is approved for the ten top-up intents, each with a one-sentence description written here
-and five example queries (first five of a seeded shuffle); the other 67 intents are out of scope. Every
-query not used as an example is placed. Run: .venv/bin/python benchmarks/scope.py [--quick]
+Run: .venv/bin/python benchmarks/scope.py [--quick] [--groups tuning|held-out|all]
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
 import multiprocessing as mp
 import os
 import platform
-import random
 import sys
 import time
 from pathlib import Path
@@ -22,200 +23,145 @@ from pathlib import Path
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import scope_sim as sim  # noqa: E402
+
+from metrics.status import Levels, status_of  # noqa: E402
 from scopetext import ScopeModel  # noqa: E402
 
-DATA = ROOT.parent / "shared" / "data" / "banking77" / "banking77_train.csv"
-SEED = 0
-N_EXAMPLES = 5
-MIXES = (0.0, 0.05, 0.20, 0.50)
-MIX_SIZE = 1000
-MIX_SEEDS = 5
+LEVELS = Levels(0.05, 0.15)  # medium tier (DESIGN §6)
+MIN_N = 100
+# Independent simulated deployments per group and share, each 20 weeks: the weeks of one deployment share
+# the error rates learned from its audits, so one run of 20 weeks says little about coverage.
+RUNS = 3
 
-# A "top-up assistant": ten intents about putting money into the account. They are related (all top-up),
-# so telling them apart is a real test of assignment, and the out-of-scope side holds near neighbours
-# (transfer_into_account, supported_cards_and_currencies, apple_pay_or_google_pay mention topping up).
-TOP_UP = {
-    "automatic_top_up": "Set up, change or stop automatic top-ups that add money when the balance runs low",
-    "pending_top_up": "Explain why a top-up is still pending and when the money will show in the balance",
-    "top_up_by_bank_transfer_charge": "Explain whether a fee is charged for topping up the account by bank transfer",
-    "top_up_by_card_charge": "Explain the fee charged for topping up the account with a card",
-    "top_up_by_cash_or_cheque": "Explain whether and how the account can be topped up with cash or a cheque",
-    "top_up_failed": "Help when a top-up attempt failed or was declined",
-    "top_up_limits": "Explain the minimum and maximum amounts and how often the account can be topped up",
-    "top_up_reverted": "Explain why a top-up was reverted, cancelled or returned after it seemed to go through",
-    "topping_up_by_card": "Help the customer add money to the account with a debit or credit card",
-    "verify_top_up": "Explain the verification of a card top-up and where to find the code that confirms it",
-}
-# A second, independent set for robustness: a "card delivery and activation" assistant.
-CARD_DELIVERY = {
-    "activate_my_card": "Help the customer activate a card that has arrived",
-    "card_arrival": "Tell the customer where their ordered card is and what to do if it has not arrived",
-    "card_delivery_estimate": "Estimate how long delivery of a new card takes",
-    "card_about_to_expire": "Explain how to get a replacement for a card that is about to expire",
-    "get_physical_card": "Explain how to get a physical card for an account that has a virtual one",
-    "order_physical_card": "Help the customer order a physical card, where it can be sent and what it costs",
-    "getting_spare_card": "Explain how to get an additional or spare card on the account",
-    "change_pin": "Help the customer change the PIN of their card",
-    "pin_blocked": "Help unblock a card PIN after too many wrong attempts",
-}
+_MODEL: ScopeModel | None = None
 
 
-def load() -> list[tuple[str, str]]:
-    with DATA.open(newline="", encoding="utf-8") as handle:
-        return [(row["text"], row["category"]) for row in csv.DictReader(handle)]
+def _init(model: ScopeModel) -> None:
+    global _MODEL
+    _MODEL = model
 
 
-def split(
-    rows: list[tuple[str, str]], approved: dict[str, str]
-) -> tuple[dict[str, list[str]], list[str], np.ndarray, list[str]]:
-    """(examples per approved intent, test texts, is-out-of-scope flags, true intents) for one approved set."""
-    rng = random.Random(SEED)
-    by_intent: dict[str, list[str]] = {}
-    for text, intent in rows:
-        by_intent.setdefault(intent, []).append(text)
-    examples: dict[str, list[str]] = {}
-    for intent in sorted(approved):
-        pool = sorted(by_intent[intent])
-        rng.shuffle(pool)
-        examples[intent] = pool[:N_EXAMPLES]
-    used = {t for ex in examples.values() for t in ex}
-    test = [(t, c) for t, c in rows if t not in used]
-    return (
-        examples,
-        [t for t, _ in test],
-        np.array([c not in approved for _, c in test]),
-        [c for _, c in test],
-    )
+def _place(texts: list[str]) -> int:
+    assert _MODEL is not None
+    return len(_MODEL.place(texts)[0])
 
 
-_WORKER_MODEL: ScopeModel | None = None
-
-
-def _init_worker(model: ScopeModel) -> None:
-    global _WORKER_MODEL
-    _WORKER_MODEL = model
-
-
-def _place_chunk(texts: list[str]) -> int:
-    assert _WORKER_MODEL is not None
-    labels, _ = _WORKER_MODEL.place(texts)
-    return len(labels)
-
-
-def throughput(model: ScopeModel, texts: list[str], workers: int, chunk: int = 1000) -> float:
-    """Requests per second of full place() calls (featurization included) over `texts` in chunks; with
-    2 workers each process holds the model once, as an ingest worker would."""
+def throughput(model: ScopeModel, texts: list[str], workers: int = 2, chunk: int = 1000) -> float:
+    """Requests per second of full place() calls (featurization included), best of 3, `workers` processes."""
     chunks = [texts[i : i + chunk] for i in range(0, len(texts), chunk)]
-    if workers == 1:
-        _init_worker(model)
-        start = time.perf_counter()
-        done = sum(_place_chunk(c) for c in chunks)
-        return done / (time.perf_counter() - start)
-    with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(model,)) as pool:
-        pool.map(_place_chunk, chunks[:workers])  # warm the workers
-        start = time.perf_counter()
-        done = sum(pool.map(_place_chunk, chunks))
-        return done / (time.perf_counter() - start)
+    best = 0.0
+    with mp.get_context("fork").Pool(workers, initializer=_init, initargs=(model,)) as pool:
+        pool.map(_place, chunks[:workers])
+        for _ in range(3):
+            start = time.perf_counter()
+            done = sum(pool.map(_place, chunks))
+            best = max(best, done / (time.perf_counter() - start))
+    return best
 
 
-def mix_errors(model: ScopeModel, texts: list[str], oos: np.ndarray) -> list[tuple[float, ...]]:
-    """Per mix: true share, then mean and max |error| of the estimate, the lower bound and the plain count."""
-    inside = [t for t, o in zip(texts, oos, strict=True) if not o]
-    outside = [t for t, o in zip(texts, oos, strict=True) if o]
-    result = []
-    for p in MIXES:
-        estimates, plain, lower = [], [], []
-        for s in range(MIX_SEEDS):
-            rng = random.Random(1000 * s + int(p * 100))
-            k = round(p * MIX_SIZE)
-            batch = rng.sample(outside, k) + rng.sample(inside, MIX_SIZE - k)
-            est = model.share_estimate(batch)
-            estimates.append(est.share)
-            plain.append(est.observed)
-            lower.append(est.lower_bound)
-        row: list[float] = [p]
-        for values in (estimates, lower, plain):
-            row += [float(np.mean(values)), float(np.max(np.abs(np.array(values) - p)))]
-        result.append(tuple(row))
-    return result
+def status(week: sim.ScopeWeek) -> str:
+    return status_of("out_of_scope_share", week.value, week.n, week.ci, LEVELS, MIN_N)
 
 
-def evaluate(
-    name: str, approved: dict[str, str], rows: list[tuple[str, str]], quick: bool, with_examples: bool = True
-) -> None:
-    examples, texts, oos, intents = split(rows, approved)
-    model = ScopeModel.fit(approved, examples if with_examples else None)
-    labels, score = model.place(texts)
-    auroc = roc_auc_score(oos, -score)
-    inside = ~oos
-    correct = np.mean([pred == true for pred, true, i in zip(labels, intents, inside, strict=True) if i])
-    assigned = model.scores(texts)[0]
-    nearest_ok = np.mean(
-        [model.use_cases[a] == t for a, t, i in zip(assigned, intents, inside, strict=True) if i]
-    )
-    flagged_in = float(np.mean(score[inside] < model.threshold))
-    caught_out = float(np.mean(score[oos] < model.threshold))
-    print(
-        f"\n== {name}: {len(approved)} approved intents, {sum(len(v) for v in examples.values()) if with_examples else 0} examples, "
-        f"{len(texts):,} test queries ({oos.mean():.1%} out of scope)"
-    )
-    print(
-        f"threshold {model.threshold:.3f} ({model.calibration['threshold_source']}); "
-        f"calibration expects {model.calibration['expected_false_flag_rate']} of approved flagged"
-    )
-    print(f"AUROC of out-of-scope score        {auroc:.4f}")
-    print(f"in-scope accuracy (placed, right)  {correct:.3f}   nearest use case right: {nearest_ok:.3f}")
-    print(
-        f"approved queries flagged (FPR)     {flagged_in:.3f}   out-of-scope caught (TPR): {caught_out:.3f}"
-    )
-    if quick:
-        return
-    print(
-        f"{'true share':>10} {'estimate':>9} {'max|err|':>9} {'lower bd':>9} {'max|err|':>9} {'plain':>7} {'max|err|':>9}"
-        f"   ({MIX_SEEDS} seeded mixes of {MIX_SIZE} each)"
-    )
-    for p, est, err, low, lerr, plain, perr in mix_errors(model, texts, oos):
-        print(
-            f"{p:>10.0%} {est:>9.3f} {err * 100:>7.1f}pp {low:>9.3f} {lerr * 100:>7.1f}pp {plain:>7.3f} {perr * 100:>7.1f}pp"
+def alarms(statuses: list[str]) -> str:
+    warn = sum(s == "warn" for s in statuses)
+    critical = sum(s == "critical" for s in statuses)
+    return f"{warn + critical}/{len(statuses)}" + (f" ({critical} crit)" if critical else "")
+
+
+def run_group(name: str, weeks: int, runs: int) -> list[str]:
+    group = sim.build_group(name)
+    auroc = roc_auc_score(group.out_of_scope, -group.scores)
+    rps = throughput(group.model, group.texts)
+    lines = []
+    for share in sim.SHARES:
+        results = [
+            r
+            for run in range(runs)
+            for r in sim.simulate(group, share, seed=1000 * run + int(share * 100), weeks=weeks)
+        ]
+        plain = np.array([r.inferred.value for r in results])
+        audited = np.array([r.audited.value for r in results])
+        truth = np.array([r.truth for r in results])
+        width = np.array([r.audited.ci[1] - r.audited.ci[0] for r in results])
+        covered = np.mean([r.audited.ci[0] - 1e-9 <= r.truth <= r.audited.ci[1] + 1e-9 for r in results])
+        err = np.abs(audited - truth)
+        lines.append(
+            f"| {name} | {'held out' if group.held_out else 'tuning'} | {share:.0%} | {plain.mean():.1%} | "
+            f"{alarms([status(r.inferred) for r in results])} | {audited.mean():.1%} | {err.mean() * 100:.1f} / "
+            f"{err.max() * 100:.1f} | {width.mean() * 100:.1f} | {covered:.0%} | "
+            f"{alarms([status(r.audited) for r in results])} | {auroc:.3f} | {rps:,.0f} |"
         )
+        print(lines[-1], flush=True)
+    return lines
+
+
+def placement_gains(name: str) -> str:
+    """Item 3: AUROC with 10 labelled references per intent, and the real false-flag rate with the threshold
+    from the examples and from 200 audited approved requests."""
+    base = sim.build_group(name)
+    more = sim.build_group(name, references=10)
+    inside = base.inside()
+    rng = np.random.default_rng(7)
+    audit = rng.choice(inside, 200, replace=False)
+    rest = np.setdiff1d(inside, audit)
+    traffic = base.model.recalibrated(base.scores[audit])
+    real_examples = float(np.mean(base.scores[inside] < base.model.threshold))
+    real_traffic = float(np.mean(base.scores[rest] < traffic.threshold))
+    return (
+        f"| {name} | {roc_auc_score(base.out_of_scope, -base.scores):.3f} | "
+        f"{roc_auc_score(more.out_of_scope, -more.scores):.3f} | "
+        f"{base.model.calibration['expected_false_flag_rate']:.1%} / {real_examples:.1%} | "
+        f"{traffic.calibration['expected_false_flag_rate']:.1%} / {real_traffic:.1%} |"
+    )
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="skip the share mixes and the second set")
+    parser.add_argument("--quick", action="store_true", help="5 weeks instead of 20, no item-3 table")
+    parser.add_argument("--groups", choices=["tuning", "held-out", "all"], default="all")
+    parser.add_argument(
+        "--runs", type=int, default=RUNS, help=f"simulated deployments per group and share (default {RUNS})"
+    )
     args = parser.parse_args()
-    if not DATA.exists():
-        print(f"Banking77 not found at {DATA}")
+    if not sim.DATA.exists():
+        print(f"Banking77 not found at {sim.DATA}")
         return 1
-    rows = load()
+    names = {
+        "tuning": list(sim.TUNING),
+        "held-out": list(sim.HELD_OUT),
+        "all": [*sim.TUNING, *sim.HELD_OUT],
+    }[args.groups]
+    weeks = 5 if args.quick else sim.WEEKS
+    runs = 1 if args.quick else args.runs
     print(
-        f"scope benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}"
+        f"scope estimate benchmark — {time.strftime('%Y-%m-%d')} — {platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, Python {platform.python_version()}; "
+        f"{runs} simulated deployments × {weeks} seeded weeks of {sim.WEEK_SIZE} requests, {sim.AUDIT} audited "
+        "a week; medium tier "
+        f"(warn {LEVELS.warn}, critical {LEVELS.critical})\n"
     )
-    evaluate("top-up assistant", TOP_UP, rows, args.quick)
-    examples, texts, _, _ = split(rows, TOP_UP)
-    model = ScopeModel.fit(TOP_UP, examples)
-    long_texts = [" ".join(texts[i : i + 10]) for i in range(0, 20000, 10)][:2000]
     print(
-        f"\nplace() throughput, {len(texts):,} queries (mean {np.mean([len(t) for t in texts]):.0f} chars), chunks of 1,000:"
+        "| group | split | true share | no audit: mean estimate | no audit: warn or critical weeks | "
+        "40 audited: mean estimate | error mean / max (pp) | mean 95% interval (pp) | coverage | "
+        "40 audited: warn or critical weeks | AUROC | place() req/s, 2 processes |"
     )
-    for workers in (1, 2):
-        runs = [throughput(model, texts, workers) for _ in range(3)]
-        print(
-            f"  {workers} process(es): {max(runs):>8,.0f} requests/s (best of 3; runs {', '.join(f'{r:,.0f}' for r in runs)})"
-        )
-    print(
-        f"  long texts (mean {np.mean([len(t) for t in long_texts]):.0f} chars), 2 processes: "
-        f"{max(throughput(model, long_texts, 2) for _ in range(3)):,.0f} requests/s (best of 3)"
-    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
+    for name in names:
+        run_group(name, weeks, runs)
     if not args.quick:
-        evaluate(
-            "top-up assistant, descriptions only (no examples)", TOP_UP, rows, quick=True, with_examples=False
+        print(
+            "\n| group | AUROC, registry examples | AUROC, + 10 labelled references per intent | "
+            "false-flag rate predicted / real, threshold from the examples | same, threshold from 200 audited "
+            "approved requests |"
         )
-        evaluate("card delivery assistant (second set)", CARD_DELIVERY, rows, quick=False)
+        print("|---|---|---|---|---|")
+        for name in names:
+            print(placement_gains(name), flush=True)
     return 0
 
 

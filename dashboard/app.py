@@ -41,6 +41,7 @@ PAGES = {
         st.Page(
             "views/weekly_review.py", title="Weekly review", icon=":material/assignment:", url_path="review"
         ),
+        st.Page("views/readiness.py", title="Readiness", icon=":material/fact_check:", url_path="readiness"),
     ],
     "Trends": [
         st.Page("views/quality.py", title="Quality", icon=":material/verified:", url_path="quality"),

@@ -6,18 +6,21 @@ ingest or decision is seen on the next run. It computes nothing itself and never
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
 import streamlit as st
 
+from actions.pause import HaltRunbook, halt_runbook
 from dashboard import audit, state
 from metrics import api, evidence, pages
 from metrics.model import PortfolioRow, Review
-from postlaunch import accesslog, proposals
+from postlaunch import accesslog, followups, opstatus, proposals
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
 from postlaunch.proposals import Proposal
 from report.pack import build_pack as pack_html
 
@@ -121,6 +124,16 @@ def decisions(deployment: str | None = None) -> tuple[pd.DataFrame, evidence.Cha
 
 
 @_cached
+def _standing(key: state.DbKey, deployment: str, week: str) -> DecisionRecord | None:
+    return _run(key, lambda conn, ctx: standing_decision(conn, deployment, week))  # type: ignore[no-any-return]
+
+
+def standing(deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for the deployment-week (its latest record), or None."""
+    return _standing(_key(), deployment, week)
+
+
+@_cached
 def _ingest_runs(key: state.DbKey) -> pd.DataFrame:
     return _run(key, lambda conn, ctx: evidence.ingest_runs(conn))  # type: ignore[no-any-return]
 
@@ -176,6 +189,72 @@ def _drill(key: state.DbKey, what: str, deployment: str, first: str, last: str) 
 def drill(what: str, deployment: str, first: str, last: str) -> pd.DataFrame:
     """A drill-down table: incidents, negative_comments, comment_counts or out_of_scope."""
     return _drill(_key(), what, deployment, first, last)
+
+
+# --- the operating status (DESIGN §14) -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Operating:
+    """A deployment's operating mode, when its app first read the latest pause or stop and last read
+    anything, and for a pause or stop its runbook and who was told."""
+
+    status: opstatus.OperatingStatus
+    first_read_at: datetime | None
+    last_read_at: datetime | None
+    halt: HaltRunbook | None
+    ticks: tuple[followups.Followup, ...]
+
+    def acknowledgement(self, ack_minutes: int) -> opstatus.Acknowledgement | None:
+        """Whether the app has seen the pause or stop, as of now (the alert depends on the clock)."""
+        if self.status.source != "decision" or self.status.mode not in opstatus.HALTED:
+            return None
+        return opstatus.Acknowledgement(
+            self.status, self.first_read_at, datetime.now(UTC).replace(tzinfo=None), ack_minutes
+        )
+
+
+@_cached
+def _operating(key: state.DbKey, deployment: str) -> Operating:
+    def read(conn: Any, ctx: Context) -> Operating:
+        status = opstatus.status_of(conn, ctx.registry, deployment)
+        halted = status.source == "decision" and status.mode in opstatus.HALTED and status.decision_seq
+        halt = (
+            halt_runbook(conn, ctx, deployment, status.decision_seq)
+            if halted and status.decision_seq
+            else None
+        )
+        ticks = (
+            tuple(followups.of_decision(conn, status.decision_seq)) if halt and status.decision_seq else ()
+        )
+        return Operating(
+            status, opstatus.first_read(conn, status), opstatus.last_read(conn, deployment), halt, ticks
+        )
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def operating(deployment: str) -> Operating:
+    return _operating(_key(), deployment)
+
+
+@_cached
+def _records(key: state.DbKey, what: str, deployment: str | None) -> pd.DataFrame:
+    def read(conn: Any, ctx: Context) -> pd.DataFrame:
+        if what == "readiness" and deployment is not None:
+            return evidence.readiness_records(conn, deployment)
+        if what == "followups":
+            return evidence.decision_followups(conn, deployment)
+        if what == "status_reads":
+            return evidence.status_reads(conn, deployment)
+        raise ValueError(f"unknown records {what!r}")
+
+    return _run(key, read)  # type: ignore[no-any-return]
+
+
+def records(what: str, deployment: str | None) -> pd.DataFrame:
+    """readiness (a deployment's readiness records), followups (who was told of pauses) or status_reads."""
+    return _records(_key(), what, deployment)
 
 
 def clear() -> None:

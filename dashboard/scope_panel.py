@@ -219,7 +219,8 @@ def _model_section(ctx: Context, dep: Deployment, info: dict[str, Any] | None) -
             + ", ".join(f"`{uc}`" for uc in weak),
             icon=":material/short_text:",
         )
-    if registry_fingerprint(dep.id, state.db_key(ctx).config_version, dep) != info.get("fingerprint"):
+    stored = cal.get("registry_fingerprint", info.get("fingerprint"))  # what the registry alone gave
+    if registry_fingerprint(dep.id, state.db_key(ctx).config_version, dep) != stored:
         st.caption(
             "The registry's descriptions, examples or scope_threshold changed since these placements; the next "
             "`postlaunch ingest` re-places every unlabeled request."

@@ -1,31 +1,39 @@
 """The dashboard's writes, through the same code paths as the commands: recording a decision
 (`actions.decide.submit_decision`, as `postlaunch decide`), countersigning or withdrawing one
-(`actions.countersign`, as `postlaunch countersign`) and loading uploaded files
-(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`). Each asks `auth.current_identity()` who
+(`actions.countersign`, as `postlaunch countersign`), ticking who was told of a pause
+(`actions.pause`, as `postlaunch notified`), a readiness record (`actions.readiness`), loading uploaded files
+(`ingest.pipeline.ingest_and_place`, as `postlaunch ingest`), drawing the week's audit sample
+(`ingest.scope.audit.draw_sample`, as `postlaunch scope sample`) and storing a person's answer as a label
+(`ingest.engine.ingest_paths` of kind labels, as `postlaunch ingest labels`). Each asks `auth.current_identity()` who
 is acting — never a typed name — and refuses at the server what that identity may not do, whatever the
 page offered. Each opens its own short-lived connection.
 """
 
 from __future__ import annotations
 
+import csv
+import tempfile
 from dataclasses import asdict, is_dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from actions import countersign as cs
-from actions import decide
+from actions import decide, pause, readiness
 from dashboard import audit, auth, state
 from ingest.adapters import ADAPTERS
+from ingest.engine import FileResult, ingest_paths
 from ingest.kinds import KINDS
 from ingest.mapping import Mapping, parse_map_args
 from ingest.pipeline import ingest_and_place
+from ingest.scope.audit import DEFAULT_N, Draw, draw_sample
 from metrics.model import Review
 from postlaunch import access, uploads
 from postlaunch import db as pdb
 from postlaunch.access import Identity
 from postlaunch.decisions import DecisionRecord
-from postlaunch.errors import UsageError
+from postlaunch.errors import PostlaunchError, UsageError
+from postlaunch.followups import Followup
 from postlaunch.proposals import Proposal
 
 # Who may press which button on a proposal (the same rules the actions enforce).
@@ -47,6 +55,8 @@ KIND_HELP = {
     "feedback": "ratings, thumbs, acceptance, comments",
     "incidents": "incidents and their updates",
     "changes": "model, prompt, policy changes",
+    "readiness": "readiness checklist records",
+    "training": "who completed which training",
 }
 
 
@@ -82,6 +92,7 @@ def _plain(result: Any) -> dict[str, Any]:
         "message": raw.get("message") or "",
         "reasons": reasons_text,
         "extra_columns": ", ".join(raw.get("extra_columns") or []),
+        "empty": (raw.get("notes") or {}).get("empty") or "",
     }
 
 
@@ -116,6 +127,45 @@ def ingest_upload(
     return rows
 
 
+def draw_audit_sample(deployment: str, week: str, *, new: bool = False, n: int = DEFAULT_N) -> Draw:
+    """The week's audit sample, drawn (and recorded, by the signed-in identity) now unless it exists, as
+    `postlaunch scope sample`. Needs the label permission for the deployment."""
+    identity = _acting("label", deployment)
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        draw = draw_sample(conn, ctx, deployment, week, n=n, new=new, by=identity.label)
+    audit.event(
+        ctx.settings,
+        identity,
+        "label",
+        deployment,
+        f"drew the audit sample of {week} ({len(draw.events)} requests)",
+    )
+    audit.flush()
+    return draw
+
+
+def record_label(deployment: str, week: str, event_id: str, use_case: str) -> FileResult:
+    """Store one answer of "Check a sample" as a label by the signed-in identity at once, as `postlaunch
+    ingest labels` does with a one-row file (validated, versioned with history, the week's rollup
+    updated). Placement picks the new label up at the next ingest."""
+    identity = _acting("label", deployment)
+    ctx = state.context()
+    with tempfile.TemporaryDirectory(prefix="postlaunch-label-") as folder:
+        path = Path(folder) / f"check-a-sample-{deployment}-{week}.csv"
+        with path.open("w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(["event_id", "deployment", "use_case", "labelled_by"])
+            writer.writerow([event_id, deployment, use_case, identity.label])
+        [result] = ingest_paths(replace(ctx, actor=identity.label), "labels", [path])
+    if result.status != "loaded" or result.quarantined:
+        reason = result.message or "; ".join(result.reasons) or "not stored"
+        raise PostlaunchError(f"The answer was not stored: {reason}")
+    audit.event(ctx.settings, identity, "label", deployment, f"{week}: {event_id} labelled {use_case}")
+    audit.flush()
+    return result
+
+
 def submit_decision(
     deployment: str,
     week: str,
@@ -125,10 +175,13 @@ def submit_decision(
     actions: str | None,
     next_review: date | None,
     snapshot: Review | None = None,
+    supersede: bool = False,
+    return_criteria_checked: bool = False,
 ) -> DecisionRecord | Proposal:
     """Record a decision as the signed-in identity (or keep it as a proposal when it needs a second
     signature), as `postlaunch decide` does, on its own short-lived writable connection. Refuses an
-    identity that may not decide on `deployment`, and an empty rationale, before anything is opened."""
+    identity that may not decide on `deployment`, and an empty rationale, before anything is opened;
+    a second decision for the week only with `supersede`."""
     identity = _acting("decide", deployment)
     ctx = state.context()
     if not rationale or not rationale.strip():
@@ -146,6 +199,8 @@ def submit_decision(
             actions=actions,
             next_review=next_review,
             snapshot=snapshot,
+            supersede=supersede,
+            return_criteria_checked=return_criteria_checked,
         )
 
 
@@ -163,3 +218,40 @@ def withdraw(proposal_id: int) -> Proposal:
     ctx = state.context()
     with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         return cs.withdraw(conn, ctx, proposal_id, access.authorize(identity, "view"))
+
+
+def record_notification(deployment: str, decision_seq: int, notified: str) -> Followup:
+    """Tick `notified` as told of pause/stop `decision_seq`, as the signed-in identity (as `postlaunch
+    notified --by`); it needs the right to decide on `deployment`, and goes into the access log."""
+    identity = _acting("decide", deployment)
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        tick = pause.record_notification(
+            conn, ctx, deployment=deployment, decision_seq=decision_seq, notified=notified, by=identity.label
+        )
+    audit.event(ctx.settings, identity, "decide", deployment, f"told {notified} of decision #{decision_seq}")
+    return tick
+
+
+def record_readiness(
+    deployment: str,
+    item: str,
+    status: str,
+    evidence: str,
+    evidence_date: date,
+    reviewed_by: str,
+    expires: date | None,
+) -> FileResult:
+    """Append one readiness record entered on the Readiness page (as `postlaunch ingest readiness`), as
+    the signed-in identity; it needs owner rights on `deployment` or governance, and goes into the
+    access log."""
+    identity = _acting("readiness", deployment)
+    ctx = state.context()
+    with pdb.connect(ctx.settings.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        result = readiness.record_readiness(
+            conn, ctx, deployment=deployment, item=item, status=status, evidence=evidence,
+            evidence_date=evidence_date, reviewed_by=reviewed_by, expires=expires, by=identity.label,
+        )  # fmt: skip
+    if result.loaded:
+        audit.event(ctx.settings, identity, "readiness", deployment, f"{item}: {status} ({evidence_date})")
+    return result

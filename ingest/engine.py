@@ -123,10 +123,16 @@ def _staged_reader(staged: Staged, tag: str) -> Callable[[duckdb.DuckDBPyConnect
 
 
 def load_staged(
-    conn: duckdb.DuckDBPyConnection, ctx: Context, staged: Staged, *, strict: bool = False
+    conn: duckdb.DuckDBPyConnection,
+    ctx: Context,
+    staged: Staged,
+    *,
+    strict: bool = False,
+    who: str | None = None,
 ) -> FileResult:
     """Validate and write an adapter's staged rows on `conn`, a connection to the database that the caller
-    holds throughout (so nothing is appended in chunks).
+    holds throughout (so nothing is appended in chunks), with the run record (`who`: the person the run is
+    recorded for, when not the OS user, e.g. a page's form).
 
     A file-level problem raises FileProblem after rolling back (the caller records the failed run).
     """
@@ -140,7 +146,8 @@ def load_staged(
                           _staged_reader(staged, tag), file=staged.file, mapping=None, strict=strict,
                           run_id=uuid.uuid4().hex, started=now(), stages=Stages(staged.file, False),
                           source_label=staged.adapter, extra_columns=staged.extra_columns, notes=staged.notes,
-                          digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format)  # fmt: skip
+                          digest=lambda: staged.sha256, adapter=staged.adapter, fmt=staged.format,
+                          who=who)  # fmt: skip
     finally:
         conn.unregister(f"__pl_staged_{tag}")
 
@@ -149,7 +156,9 @@ def _adapter_files(ctx: Context, name: str, adapter: Adapter, path: Path, option
                    progress: bool) -> list[FileResult]:  # fmt: skip
     file, started = str(path), now()
     try:
-        readers.detect(path)  # missing, directory, empty, binary: the same messages as for native files
+        # missing, directory, empty, binary: the same messages as for native files; a JSON export may
+        # be blank on a day without requests (an OpenTelemetry file exporter writes nothing then)
+        readers.detect(path, blank_ok=getattr(adapter, "blank_file_ok", False))
         staged_list = adapter.read(path, ctx, options)
     except (FileProblem, PostlaunchError) as exc:
         kinds = getattr(adapter, "kinds", None) or [name]

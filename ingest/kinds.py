@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
-from postlaunch.rules import DATA_CLASSES
+from postlaunch import readiness
+from postlaunch.rules import DATA_CLASSES, SERIOUS_KINDS
 
 ColType = Literal[
     "timestamp",  # ISO 8601 or Unix epoch seconds/milliseconds -> naive UTC TIMESTAMP
@@ -51,6 +52,12 @@ class Kind:
     alternatives: dict[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # required col -> columns that may replace it
+    # A newer row for a stored identity with other content is a new version (the latest stands, every
+    # version is kept in `history`), not a conflict: incidents and labels.
+    history: str | None = None
+    # Columns added after the kind was released: a row's content (its identity and duplicate check)
+    # includes them only when set, so rows loaded before they existed are still recognised.
+    added: tuple[str, ...] = ()
 
     @property
     def names(self) -> list[str]:
@@ -147,6 +154,7 @@ INCIDENTS = Kind(
     table="incidents",
     doc="incidents; a newer row for an incident_id updates it and the history is kept",
     identity="incident_id",
+    history="incident_history",
     columns=(
         Column("incident_id", "text", required=True, doc="the incident's id; a later row with it updates it"),
         Column("opened_at", "timestamp", required=True),
@@ -162,7 +170,15 @@ INCIDENTS = Kind(
             "aware_at", "timestamp", doc="when the organization became aware (starts the reporting clock)"
         ),
         Column("reported_at", "timestamp", doc="when it was reported to the authority"),
+        Column(
+            "serious_kind",
+            "enum",
+            values=tuple(SERIOUS_KINDS),
+            doc="sets the reporting clock (and marks the incident serious): death 10 days, "
+            "critical_infrastructure and widespread_infringement 2, other 15 (reporting_deadline_days)",
+        ),
     ),
+    added=("serious_kind",),
 )
 
 CHANGES = Kind(
@@ -208,7 +224,74 @@ def known_deployments(ids: list[str]) -> str:
     return ", ".join(ids) if ids else "none, the registry is empty"
 
 
-KINDS: dict[str, Kind] = {k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES)}
+LABELS = Kind(
+    name="labels",
+    table="labels",
+    doc="a person's use case for a usage event (the audit sample, DESIGN §12); a later label of the event "
+    "replaces the earlier and the history is kept",
+    identity="event_id",
+    history="label_history",
+    text_columns=("note",),
+    columns=(
+        Column(
+            "event_id",
+            "text",
+            required=True,
+            doc="the usage event's event_id (`#` and 32 hex digits for an event without one, as "
+            "`postlaunch scope sample` writes it)",
+        ),
+        Column("deployment", "deployment", required=True, doc="a deployment id of the registry"),
+        Column(
+            "use_case",
+            "text",
+            required=True,
+            doc="an approved use case, any other name, or out_of_scope (case and spaces as in the registry "
+            "are matched: `Out of scope` reads out_of_scope)",
+        ),
+        Column("labelled_by", "text", required=True, doc="who judged it"),
+        Column("labelled_at", "timestamp", doc="when; default the time of loading"),
+        Column("note", "text", doc="free text; redacted like request_text"),
+    ),
+)
+
+READINESS = Kind(
+    name="readiness",
+    table="readiness_records",
+    doc="readiness checklist records (DESIGN §13); append-only, the latest per item stands",
+    identity=None,
+    columns=(
+        Column("deployment", "deployment", required=True, doc="a deployment id of the registry"),
+        Column("item", "enum", required=True, values=tuple(readiness.ITEMS), doc="one of the seven items"),
+        Column("status", "enum", required=True, values=readiness.STATUSES),
+        Column("evidence", "text", required=True, doc="a link or a sentence"),
+        Column("evidence_date", "date", required=True, doc="when the evidence was produced"),
+        Column("reviewed_by", "text", required=True, doc="who reviewed the evidence"),
+        Column(
+            "expires",
+            "date",
+            doc="the first day it is no longer valid; default evidence_date + 12 / 6 / 3 months (low / medium / high tier)",
+        ),
+    ),
+)
+
+TRAINING = Kind(
+    name="training",
+    table="training_records",
+    doc="who completed which training, for which deployment (DESIGN §15)",
+    identity=None,
+    columns=(
+        Column("user_id", "text", required=True, doc="the user_id of the usage events"),
+        Column("completed_at", "timestamp", required=True, doc="when the training was completed"),
+        Column("deployment", "deployment", doc="a deployment id; blank: valid for every deployment"),
+        Column("course", "text"),
+        Column("expires_at", "timestamp", doc="when the training stops being valid; blank: never"),
+        Column("provider", "text"),
+    ),
+)
+
+KINDS: dict[str, Kind] = {
+    k.name: k for k in (USAGE, COST, FEEDBACK, INCIDENTS, CHANGES, LABELS, READINESS, TRAINING)
+}
 
 
 def missing_required(kind: Kind, present: set[str]) -> list[str]:

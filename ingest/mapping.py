@@ -21,7 +21,8 @@ def norm(name: str) -> str:
 @dataclass
 class Mapping:
     columns: dict[str, str] = field(default_factory=dict)  # source name (normalized) -> contract column
-    values: dict[str, dict[str, str]] = field(default_factory=dict)  # contract column -> raw (lower) -> value
+    # contract column -> raw (lower) -> value; a value "" makes the raw value missing, a raw "" fills empty cells
+    values: dict[str, dict[str, str]] = field(default_factory=dict)
     defaults: dict[str, str] = field(default_factory=dict)  # contract column -> constant for a missing column
     source: str = "--map"
 
@@ -68,10 +69,11 @@ def _table(data: dict[str, object], key: str, path: Path) -> dict[str, object]:
 
 
 def _text(value: object, path: Path, key: str) -> str:
+    """The value as text, trimmed like a cell: "" (or blanks) means missing, as an empty cell does."""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str | int | float):
-        return str(value)
+        return str(value).strip()
     raise UsageError(f"{path}: {key}: expected a text or number value, got {type(value).__name__}")
 
 

@@ -8,6 +8,7 @@ file: until the run is recorded, its appended rows are not loaded (ingest/lease.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -60,7 +61,8 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
         matched = resolve(kind, source.header, source.exprs, mapping)
     except ValueError as exc:
         raise FileProblem(str(exc)) from exc
-    _check_columns(kind, matched.exprs, source.header, mapping)
+    if source.columns_known:
+        _check_columns(kind, matched.exprs, source.header, mapping)
     plan = validate.build(
         kind, ctx, bind, source_sql=source.from_sql, exprs=matched.exprs, raw_sql=source.raw_sql,
         reason_sql=source.reason_sql, key_sql=source.key_sql, mapping=mapping, source_label=source_label, numbered=source.numbered,
@@ -79,10 +81,8 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
     rejects = readers.collect_rejects(conn, source)
     store.number_rows(conn, source.numbered, source.first_line)
     ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
-    if kept == 0:
-        if rejects:
-            raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
-        raise FileProblem(source.empty_message)
+    if kept == 0 and rejects:
+        raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
     if rejects:
         store.renumber(conn, rejects, source.first_line)
 
@@ -103,6 +103,7 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
 
 USAGE_AGG, USERS_AGG, FEEDBACK_AGG = "__pl_rollup_usage", "__pl_rollup_users", "__pl_rollup_feedback"
 NEW_USERS = "__pl_new_users"  # distinct (deployment, user, week) of the new rows
+TRAINING = "__pl_training"  # the stored training records, copied for the untrained measure of new usage rows
 
 
 @dataclass
@@ -123,7 +124,7 @@ def _classify(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, rejects
     store.stage_conflict_raw(conn, conflict_raw)
     tz = ctx.settings.timezone
     if staged.counts.loaded and kind.name == "usage":
-        staged.touched = rollup.stage_usage(conn, tz, store.NEW_ROWS, USAGE_AGG)
+        staged.touched = rollup.stage_usage(conn, tz, store.NEW_ROWS, USAGE_AGG, TRAINING)
         rollup.stage_new_users(conn, tz, store.NEW_ROWS, NEW_USERS)
     elif staged.counts.loaded and kind.name == "feedback":
         staged.feedback = rollup.stage_feedback(conn, tz, store.NEW_ROWS, FEEDBACK_AGG)
@@ -144,22 +145,28 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
                make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, file: str,
                mapping: Mapping | None, strict: bool, run_id: str, started: datetime, stages: Stages,
                source_label: str | None, extra_columns: list[str], notes: dict[str, Any],
-               digest: Callable[[], str | None], adapter: str | None, fmt: str | None) -> FileResult:  # fmt: skip
-    """Read, validate and write one file's rows with its run record: everything or nothing (a FileProblem
-    or any error leaves no loaded row behind)."""
+               digest: Callable[[], str | None], adapter: str | None, fmt: str | None,
+               who: str | None = None) -> FileResult:  # fmt: skip
+    """Read, validate and write one file's rows with its run record (`who`: the person it is recorded for,
+    when not the context's actor, e.g. a page's form): everything or nothing (a FileProblem or any error
+    leaves no loaded row behind)."""
     conn = target.conn
     try:
         stages("reading")
         bind = Binder()
         source = make_source(conn, bind)
-        outputs, rejects, extra, conflict_raw = _validate(
-            conn, ctx, kind, source, mapping=mapping, bind=bind, stages=stages, source_label=source_label
-        )
+        # a label names a stored usage event: its validation reads them (a labels file is small)
+        with target.reading() if kind.name == "labels" else nullcontext():
+            outputs, rejects, extra, conflict_raw = _validate(
+                conn, ctx, kind, source, mapping=mapping, bind=bind, stages=stages, source_label=source_label
+            )
         store.repeats(conn, kind)
         store.identities(conn)
         with target.reading():
             _refuse_spark_rollup(conn, kind)
             store.seen(conn, kind)
+            if kind.name == "usage":
+                rollup.stage_training(conn, TRAINING)
         staged = _classify(conn, ctx, kind, rejects, strict, conflict_raw)
         stages("writing")
 
@@ -167,7 +174,17 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             """The file's last transaction: rows not appended yet, quarantine, rollup, run record."""
             counts = staged.counts
             store.write(conn, kind, outputs, run_id=run_id, file=file, rejects=rejects, counts=counts,
-                        rows_inserted=appended)  # fmt: skip
+                        rows_inserted=appended, source_id=digest)  # fmt: skip
+            tz = ctx.settings.timezone
+            if counts.loaded and kind.name == "labels":  # the labelled events' weeks change their scope mix
+                rollup.replace_scope_of_events(conn, tz, store.NEW_VERSIONS)
+            elif (
+                counts.loaded and kind.name == "training"
+            ):  # the untrained measure joins the training records
+                every = [r[0] for r in run_sql(conn, "SELECT DISTINCT deployment FROM usage_loaded")]
+                rollup.replace_week_grain(conn, tz, store.NEW_ROWS, every)
+            if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
+                counts.notes["empty"] = source.empty_note
             users = (staged.touched, USERS_AGG) if staged.touched is not None else None
             rollup.append_staged(conn, ctx.settings.timezone, usage=USAGE_AGG if staged.touched else None,
                                  users=users, feedback=FEEDBACK_AGG if staged.feedback else None)  # fmt: skip
@@ -175,7 +192,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
                                 counts.quarantined, "loaded", None, extra_columns + extra,
                                 store.sample_reasons(conn, run_id), run_id, {**notes, **counts.notes})  # fmt: skip
             record_run(conn, result, sha256=digest(), adapter=adapter, fmt=fmt or source.format, started=started,
-                       who=ctx.actor)  # fmt: skip
+                       who=who or ctx.actor)  # fmt: skip
             return result
 
         if not append.chunked(target, kind, staged.counts.loaded):
@@ -211,5 +228,5 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             raise
     finally:
         store.drop_temp(conn)
-        for name in (USAGE_AGG, USERS_AGG, FEEDBACK_AGG, NEW_USERS):
+        for name in (USAGE_AGG, USERS_AGG, FEEDBACK_AGG, NEW_USERS, TRAINING):
             run_sql(conn, f"DROP TABLE IF EXISTS temp.{name}")

@@ -44,7 +44,8 @@ class Source:
     first_line: int = 1  # line of the first data row
     reject_reason: str | None = None  # one reason for every refused row (else from the parser's error)
     numbered: bool = True  # from_sql has __row and __line; else rows are numbered by insertion order
-    empty_message: str = "has no data rows"
+    empty_note: str = "no rows"  # the run's note when the file is valid and holds no row (a quiet day)
+    columns_known: bool = True  # false for an empty JSON Lines file: no line names a column to check
     unreadable_message: str = "no row could be read"
     temp_files: list[Path] = field(default_factory=list)
 
@@ -66,8 +67,9 @@ def _peek(path: Path) -> tuple[bytes, bool]:
         raise FileProblem(f"truncated or corrupt gzip file ({exc})") from exc
 
 
-def detect(path: Path) -> tuple[str, bool, bytes]:
-    """(format, gzip, first bytes): format is csv, jsonl or parquet; magic bytes win over the extension."""
+def detect(path: Path, *, blank_ok: bool = False) -> tuple[str, bool, bytes]:
+    """(format, gzip, first bytes): format is csv, jsonl or parquet; magic bytes win over the extension.
+    A blank file is JSON Lines when named so or when `blank_ok` (a JSON export that had nothing to say)."""
     if path.is_dir():
         raise FileProblem("is a directory, not a file")
     if not path.exists():
@@ -82,8 +84,12 @@ def detect(path: Path) -> tuple[str, bool, bytes]:
     if ".parquet" in suffixes or ".pq" in suffixes:
         raise FileProblem("has a .parquet name but is not a Parquet file (no PAR1 magic bytes)")
     stripped = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not stripped and (blank_ok or ".jsonl" in suffixes or ".ndjson" in suffixes):
+        return "jsonl", gz, head  # JSON Lines has no header: an empty file is a day without rows
     if not stripped:
-        raise FileProblem("is empty (expected a header line or JSON lines)")
+        raise FileProblem(
+            "is empty (expected a header line or JSON lines; a CSV export without rows still has its header)"
+        )
     if b"\x00" in head or _binary_share(head) > 0.1:
         raise FileProblem(
             "is not a text file (binary content); expected CSV, JSON Lines or Parquet, optionally gzip-compressed"
@@ -112,6 +118,8 @@ def read(conn: duckdb.DuckDBPyConnection, path: Path, binder: Binder, tag: str) 
     if fmt == "parquet":
         return _parquet(conn, path, gz, binder)
     if fmt == "jsonl":
+        if not head.lstrip(b"\xef\xbb\xbf \t\r\n"):
+            return _empty_jsonl(gz)
         return _jsonl(conn, path, gz, binder, tag)
     return _csv(conn, path, gz, head, binder, tag)
 
@@ -218,7 +226,7 @@ def _csv(
     return Source(
         "csv.gz" if gz else "csv", f"(SELECT * FROM {call})", names, exprs, raw,
         rejects_table=rejects_table, first_line=2, numbered=False,
-        empty_message=f"has a header ({', '.join(names)}) but no data rows",
+        empty_note=f"header only, no data rows; columns {', '.join(names)}",
         unreadable_message=f"no row could be read as CSV with the {NAMES[delim]} delimiter of the header "
         f"({len(names)} columns)",
     )  # fmt: skip
@@ -271,8 +279,15 @@ def _jsonl(conn: duckdb.DuckDBPyConnection, path: Path, gz: bool, binder: Binder
     return Source(
         "jsonl.gz" if gz else "jsonl", from_sql, names, exprs, "j", reason_sql=reason,
         rejects_table=rejects_table, first_line=1, reject_reason="is not valid JSON",
-        empty_message="has no JSON lines", unreadable_message="no line could be read as JSON",
+        empty_note="no JSON lines", unreadable_message="no line could be read as JSON",
     )  # fmt: skip
+
+
+def _empty_jsonl(gz: bool) -> Source:
+    """An empty JSON Lines file (nothing but blank lines): valid, no rows, no columns to check."""
+    nothing = "(SELECT 0::BIGINT AS __row, 1::BIGINT AS __line, NULL::VARCHAR AS j WHERE false)"
+    return Source("jsonl.gz" if gz else "jsonl", nothing, [], [], "j", empty_note="empty: no JSON lines",
+                  columns_known=False)  # fmt: skip
 
 
 def _json_key(key: str) -> str:
@@ -306,4 +321,4 @@ def _parquet(conn: duckdb.DuckDBPyConnection, path: Path, gz: bool, binder: Bind
     if not names:
         raise FileProblem("has no columns")
     return Source("parquet.gz" if gz else "parquet", from_sql, names, exprs, raw, temp_files=temp,
-                  empty_message="has no rows")  # fmt: skip
+                  empty_note="no rows (the Parquet file has its columns only)")  # fmt: skip

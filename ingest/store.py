@@ -1,6 +1,6 @@
 """Writes one validated file: finds duplicates and conflicts (anti-join on identities, classify.sql),
-inserts new rows, updates incidents with their history, and quarantines the rest with reasons.
-The file's work lives in temp tables; the stored identities are read while the database is attached for
+inserts new rows, updates incidents and labels with their history, and quarantines the rest with reasons
+(each source row once, however often it is ingested). The file's work lives in temp tables; the stored identities are read while the database is attached for
 reading (`seen`, `add_seen`), the writes run inside the caller's write transaction. It never commits and
 never reads a file itself.
 """
@@ -24,8 +24,11 @@ V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a 
 BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
 SNAPSHOT, CRAW = "__pl_snapshot", "__pl_craw"  # the runs SEEN was read from; conflict rows' raw text
 IDS = "__pl_ids"  # the file's distinct valid identities, gathered before the database is attached
+BAD, BAD_KEYED = "__pl_bad", "__pl_bad_keyed"  # the file's quarantined rows, then with their source-row keys
 # The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
 NEW_ROWS = f"(SELECT * FROM temp.{V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row))"
+# The versions `write` added (incidents, labels), with the identity of each labelled event.
+NEW_VERSIONS = "temp.__pl_newv"
 
 
 @dataclass
@@ -44,7 +47,22 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
 
 def drop_temp(conn: duckdb.DuckDBPyConnection) -> None:
     run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    for name in (BASE, RENUMBERED, SHIFT, MULTI, IDS, SEEN, CLS, SNAPSHOT, CRAW, "__pl_newv", "__pl_delta"):
+    names = (
+        BASE,
+        RENUMBERED,
+        SHIFT,
+        MULTI,
+        IDS,
+        SEEN,
+        CLS,
+        SNAPSHOT,
+        CRAW,
+        BAD,
+        BAD_KEYED,
+        "__pl_newv",
+        "__pl_delta",
+    )
+    for name in names:
         run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
 
 
@@ -78,7 +96,9 @@ def renumber(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]
 
 
 def _key(kind: Kind) -> str:
-    return "identity, content_hash" if kind.name == "incidents" else "identity"
+    """A kind with a history (incidents, labels) keys a row by identity and content: another content of
+    a stored identity is a new version, never a conflict."""
+    return "identity, content_hash" if kind.history is not None else "identity"
 
 
 def repeats(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
@@ -101,8 +121,8 @@ def identities(conn: duckdb.DuckDBPyConnection) -> None:
 def _seen_sql(kind: Kind, runs: str) -> tuple[str, dict[str, Any] | None]:
     """The stored identities of the file's valid rows, from the loaded runs that `runs` selects, with every
     content hash stored for them and the first run that loaded them (its start and file name the conflict)."""
-    incidents = kind.name == "incidents"
-    table = "incident_history" if incidents else kind.table
+    table = kind.history or kind.table
+    incidents = kind.name == "incidents"  # its history names the incident, not the row's identity
     ident = "md5_number($idp || t.incident_id)" if incidents else "t.identity"
     sql = (
         f"SELECT s.identity, s.hashes, s.run_id, r.started_at AS first_started, r.file AS first_file FROM ("
@@ -148,18 +168,20 @@ def add_seen(conn: duckdb.DuckDBPyConnection, kind: Kind, runs: list[str]) -> No
 
 
 def classify(conn: duckdb.DuckDBPyConnection, kind: Kind) -> None:
-    """Fill CLS from MULTI and SEEN: valid rows that are duplicates or conflicts (every other valid row is new)."""
-    incidents = kind.name == "incidents"
+    """Fill CLS from MULTI and SEEN: valid rows that are duplicates or conflicts (every other valid row is new).
+    For a kind with a history (incidents, labels) a row is a duplicate when its content was ever stored for
+    its identity, and another content is a new version, never a conflict."""
+    versioned = kind.history is not None
     id_col = kind.identity or "identity"
     sql = sql_file("classify.sql").format(
         v=f"temp.{V}",
         multi=f"temp.{MULTI}",
         seen=f"temp.{SEEN}",
         multi_join="m.identity = v.identity AND m.content_hash = v.content_hash"
-        if incidents
+        if versioned
         else "m.identity = v.identity",
-        same_key="true" if incidents else "v.content_hash = m.first_hash",
-        conflicts="false" if incidents else "true",
+        same_key="true" if versioned else "v.content_hash = m.first_hash",
+        conflicts="false" if versioned else "true",
         id_value=f"left(v.{quote_ident(id_col)}, 80)" if kind.identity else "'?'",
     )
     run_sql(conn, f"CREATE OR REPLACE TEMP TABLE {CLS} AS {sql}", {"id_name": id_col})
@@ -219,16 +241,21 @@ def write(
     rejects: list[tuple[int, str, str]],
     counts: Counts,
     rows_inserted: int | None,
+    source_id: Callable[[], str | None] = lambda: None,
 ) -> None:
     """The file's last write, inside the caller's write transaction: its rows (unless they were appended
-    before in chunks: `rows_inserted`), incidents with their history, and its quarantine."""
+    before in chunks: `rows_inserted`), incidents and labels with their history, and its quarantine."""
     if kind.name == "incidents":
         counts.loaded = _write_incidents(conn, outputs, run_id, counts.notes)
+    elif kind.name == "labels":
+        counts.loaded = _write_labels(conn, outputs, run_id, counts.notes)
     elif rows_inserted is None:
         counts.loaded = insert_rows(conn, kind, outputs, run_id, None)
     else:
         counts.loaded = rows_inserted
-    _quarantine(conn, kind, run_id, file, rejects)
+    known = _quarantine(conn, kind, run_id, file, rejects, source_id)
+    if known:
+        counts.notes["already_quarantined"] = known
     if (
         counts.loaded != counts.rows - counts.duplicates - counts.quarantined
     ):  # pragma: no cover - an engine defect
@@ -239,20 +266,10 @@ def _write_incidents(
     conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
 ) -> int:
     cols = ", ".join(quote_ident(n) for n in outputs)
-    run_sql(
-        conn,
-        f"CREATE TEMP TABLE __pl_newv AS SELECT v.*, coalesce(i.version, 0) + "
-        f"row_number() OVER (PARTITION BY v.incident_id ORDER BY v.__line) AS version, i.incident_id IS NOT NULL AS known "
-        f"FROM temp.{V} v LEFT JOIN incidents i USING (incident_id) "
-        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row)",
+    versions = _new_versions(
+        conn, "incidents", "incident_id", "incident_history", f"{cols}, content_hash, version", run_id
     )
-    versions = _one(
-        conn,
-        f"INSERT INTO incident_history ({cols}, content_hash, version, run_id, line, loaded_at) "
-        f"SELECT {cols}, content_hash, version, $run, __line, now()::TIMESTAMP FROM temp.__pl_newv",
-        {"run": run_id},
-    )
-    latest = "(SELECT * FROM temp.__pl_newv QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
+    latest = f"(SELECT * FROM {NEW_VERSIONS} QUALIFY row_number() OVER (PARTITION BY incident_id ORDER BY version DESC) = 1)"
     sets = ", ".join(f"{quote_ident(n)} = n.{quote_ident(n)}" for n in outputs if n != "incident_id")
     updated = _one(
         conn,
@@ -267,7 +284,47 @@ def _write_incidents(
         {"run": run_id},
     )
     notes.update(incidents_added=added, incidents_updated=updated, versions=versions)
-    return int(versions)
+    return versions
+
+
+def _new_versions(
+    conn: duckdb.DuckDBPyConnection, table: str, key: str, history: str, cols: str, run_id: str
+) -> int:
+    """NEW_VERSIONS: the file's new rows of a versioned kind, numbered on from the stored version of their
+    `key` in `table` (`known`: it had one); every one of them appended to `history`. Returns how many."""
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE __pl_newv AS SELECT v.*, coalesce(t.version, 0) + "
+        f"row_number() OVER (PARTITION BY v.{key} ORDER BY v.__line) AS version, t.{key} IS NOT NULL AS known "
+        f"FROM temp.{V} v LEFT JOIN {table} t USING ({key}) "
+        f"WHERE v.__reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row)",
+    )
+    return int(
+        _one(
+            conn,
+            f"INSERT INTO {history} ({cols}, run_id, line, loaded_at) "
+            f"SELECT {cols}, $run, __line, now()::TIMESTAMP FROM {NEW_VERSIONS}",
+            {"run": run_id},
+        )
+    )
+
+
+def _write_labels(
+    conn: duckdb.DuckDBPyConnection, outputs: list[str], run_id: str, notes: dict[str, Any]
+) -> int:
+    """Every new label version into label_history; the latest per event replaces its row in labels."""
+    cols = f"identity, content_hash, version, {', '.join(quote_ident(n) for n in outputs)}"
+    versions = _new_versions(conn, "labels", "identity", "label_history", cols, run_id)
+    replaced = _one(conn, f"SELECT count(DISTINCT identity) FROM {NEW_VERSIONS} WHERE known")
+    run_sql(conn, f"DELETE FROM labels WHERE identity IN (SELECT identity FROM {NEW_VERSIONS})")
+    run_sql(
+        conn,
+        f"INSERT INTO labels ({cols}, run_id, line) SELECT {cols}, $run, __line FROM {NEW_VERSIONS} "
+        f"QUALIFY row_number() OVER (PARTITION BY identity ORDER BY version DESC) = 1",
+        {"run": run_id},
+    )
+    notes.update(labels_replaced=replaced)
+    return versions
 
 
 def _quarantine(
@@ -276,23 +333,26 @@ def _quarantine(
     run_id: str,
     file: str,
     rejects: list[tuple[int, str, str]],
-) -> None:
+    source_id: Callable[[], str | None],
+) -> int:
+    """Quarantine the file's bad rows (invalid, conflicting as staged in CRAW, unreadable): each source row
+    once. A row an earlier run already quarantined (the same pl_source_row_key) is not stored again; the
+    run is added to its `seen_in_runs`. Returns how many of the file's bad rows were in quarantine already."""
     base = {"run": run_id, "kind": kind.name, "file": file}
+    run_sql(conn, f"CREATE TEMP TABLE {BAD} (line BIGINT, reason VARCHAR, raw VARCHAR, field VARCHAR)")
     run_sql(
         conn,
-        f"INSERT INTO quarantine SELECT $run, $kind, $file, __line, 'line ' || __line || ': ' || __reason, __raw, "
-        f"now()::TIMESTAMP "
+        f"INSERT INTO temp.{BAD} SELECT __line, 'line ' || __line || ': ' || __reason, __raw, __field "
         f"FROM temp.{V} WHERE __reason IS NOT NULL",
-        base,
     )
     if _one(conn, f"SELECT count(*) FROM temp.{CLS} WHERE status = 'conflict'"):
         b = Binder("q")
         reason = redact.redact_sql("c.conflict_reason", b)
         run_sql(
             conn,
-            f"INSERT INTO quarantine SELECT $run, $kind, $file, c.__line, {reason}, r.raw, now()::TIMESTAMP "
+            f"INSERT INTO temp.{BAD} SELECT c.__line, {reason}, r.raw, $field "
             f"FROM temp.{CLS} c LEFT JOIN temp.{CRAW} r ON r.__row = c.__row WHERE c.status = 'conflict'",
-            {**base, **b.params},
+            {**b.params, "field": kind.identity},
         )
     if rejects:
         table = pa.table(
@@ -306,11 +366,42 @@ def _quarantine(
         b = Binder("q")
         run_sql(
             conn,
-            f"INSERT INTO quarantine SELECT $run, $kind, $file, line, {redact.redact_sql('reason', b)}, "
-            f"{redact.redact_sql('raw', b)}, now()::TIMESTAMP FROM __pl_rejects_arrow",
-            {**base, **b.params},
+            f"INSERT INTO temp.{BAD} SELECT line, {redact.redact_sql('reason', b)}, "
+            f"{redact.redact_sql('raw', b)}, NULL FROM __pl_rejects_arrow",
+            b.params,
         )
         conn.unregister("__pl_rejects_arrow")
+    if not _one(conn, f"SELECT count(*) FROM temp.{BAD}"):
+        return 0
+    unkept = _one(conn, f"SELECT count(*) FROM temp.{BAD} WHERE raw IS NULL")
+    fallback = (source_id() or file) if unkept else file
+    run_sql(
+        conn,
+        f"CREATE TEMP TABLE {BAD_KEYED} AS SELECT *, pl_source_row_key($kind, raw, $fallback || ':' || line, "
+        f"row_number() OVER (PARTITION BY raw ORDER BY line)) AS source_key FROM temp.{BAD}",
+        {"kind": kind.name, "fallback": fallback},
+    )
+    known = _one(
+        conn,
+        f"SELECT count(*) FROM temp.{BAD_KEYED} WHERE source_key IN "
+        "(SELECT source_key FROM quarantine WHERE source_key IS NOT NULL)",
+    )
+    if known:
+        run_sql(
+            conn,
+            "UPDATE quarantine SET seen_in_runs = list_append(coalesce(seen_in_runs, [run_id]), $run) "
+            f"WHERE source_key IN (SELECT source_key FROM temp.{BAD_KEYED})",
+            {"run": run_id},
+        )
+    run_sql(
+        conn,
+        "INSERT INTO quarantine (run_id, kind, file, line, reason, raw, quarantined_at, field, source_key, "
+        "seen_in_runs) SELECT $run, $kind, $file, line, reason, raw, now()::TIMESTAMP, field, source_key, [$run] "
+        f"FROM temp.{BAD_KEYED} WHERE source_key NOT IN "
+        "(SELECT source_key FROM quarantine WHERE source_key IS NOT NULL)",
+        base,
+    )
+    return int(known)
 
 
 def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], n: int) -> list[str]:
@@ -325,9 +416,11 @@ def _first_reasons(conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str
 
 
 def sample_reasons(conn: duckdb.DuckDBPyConnection, run_id: str, n: int = 5) -> list[str]:
+    """The first `n` reasons of the rows the run quarantined (or met in quarantine already), in line order."""
     return [
         r[0]
         for r in conn.execute(
-            "SELECT reason FROM quarantine WHERE run_id = ? ORDER BY line NULLS LAST LIMIT ?", [run_id, n]
+            "SELECT reason FROM quarantine WHERE list_contains(seen_in_runs, ?) ORDER BY line NULLS LAST LIMIT ?",
+            [run_id, n],
         ).fetchall()
     ]

@@ -5,6 +5,7 @@ all as SQL over the source relation (template ingest/validate.sql). It builds SQ
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ingest import redact
@@ -23,6 +24,7 @@ from ingest.kinds import (
 from ingest.mapping import Mapping
 from ingest.sqltext import Binder, quote_ident, sql_file
 from postlaunch.config import Context
+from postlaunch.rules import OUT_OF_SCOPE
 
 NULL_MARK = "\x1e"
 SEP = "\x1f"
@@ -45,10 +47,17 @@ OUTPUTS: dict[str, list[str]] = {
     ],
     "incidents": [
         "incident_id", "opened_at", "deployment", "severity", "category", "status", "resolved_at", "title",
-        "description", "serious", "aware_at", "reported_at",
+        "description", "serious", "aware_at", "reported_at", "serious_kind",
     ],
     "changes": ["ts", "deployment", "kind", "summary", "changed_by", "approved_by", "source"],
+    "labels": ["event_id", "deployment", "use_case", "labelled_by", "labelled_at", "note", "source"],
+    "readiness": [
+        "deployment", "item", "status", "evidence", "evidence_date", "reviewed_by", "expires", "source",
+    ],
+    "training": ["user_id", "completed_at", "deployment", "course", "expires_at", "provider"],
 }  # fmt: skip
+# An event_id of this form names a usage event without an event_id by its stored identity (the sample CSV).
+IDENTITY_REF = "#[0-9a-f]{32}"
 
 
 def q(prefix: str, name: str) -> str:
@@ -84,12 +93,20 @@ class _Builder:
         )
         values = self.mapping.values.get(col.name)
         if values:
-            whens = " ".join(f"WHEN {self.lit(raw)} THEN {self.lit(val)}" for raw, val in values.items())
-            expr = f"(CASE lower({expr}) {whens} ELSE {expr} END)"
+            # a value mapped to "" is missing, like an empty cell; a mapping of "" fills empty cells
+            whens = " ".join(
+                f"WHEN {self.lit(raw)} THEN {self.lit(val) if val else 'CAST(NULL AS VARCHAR)'}"
+                for raw, val in values.items()
+                if raw
+            )
+            mapped = f"(CASE lower({expr}) {whens} ELSE {expr} END)" if whens else expr
+            if values.get(""):
+                mapped = f"coalesce({mapped}, {self.lit(values[''])})"
+            expr = mapped
         default = self.mapping.defaults.get(col.name)
         if default is None:
             default = self.ctx.settings.currency if col.type == "currency" else col.default
-        if default is not None:
+        if default:  # an empty default is no default
             expr = f"coalesce({expr}, {self.lit(default)})"
         return f"{expr} AS {q('n', col.name)}"
 
@@ -218,20 +235,26 @@ def build(
     typed = [t for c in kind.columns if (t := b.typed(c))]
     checked: list[str] = []
     errors: list[str] = []
+    fields: list[str] = []  # the column named when its error is set (the quarantine's `field`)
     for col in kind.columns:
         value, error = b.checked(col)
         checked.append(f"{value} AS {q('v', col.name)}")
         if error:
             checked.append(f"{error} AS {q('e', col.name)}")
             errors.append(q("e", col.name))
+            fields.append(f"CASE WHEN {q('e', col.name)} IS NOT NULL THEN {bind(col.name)} END")
     for name in kind.text_columns:
         checked.append(f"{redact.marked_sql(q('n', name), bind)} AS {q('m', name)}")
     outputs: dict[str, str] = {}
     for col in kind.columns:
         outputs[col.stored] = q("v", col.name)
-    content_cols = [q("v", c.name) for c in kind.columns]
+    content_cols = [q("v", c.name) for c in kind.columns if c.name not in kind.added]
     if kind.name == "cost":
         errors += _cost_checks(b, checked)
+        fields.append(
+            f"CASE WHEN __period IS NOT NULL THEN CASE WHEN {q('n', 'date')} IS NULL AND {q('n', 'period_start')} "
+            f"IS NULL THEN {bind('date')} ELSE {bind('period_end')} END END"
+        )
         outputs.pop("date")
         outputs["period_start"] = f"coalesce({q('v', 'period_start')}, {q('v', 'date')})"
         outputs["period_end"] = f"coalesce({q('v', 'period_end')}, {q('v', 'date')})"
@@ -242,6 +265,13 @@ def build(
         ]
     if kind.name == "changes":
         outputs["source"] = bind("file")
+    if kind.name == "readiness":
+        outputs["source"] = bind(source_label or "file")
+        errors += _after(b, checked, "expires", "evidence_date", "evidence_date", "__expiry")
+    if kind.name == "training":
+        errors += _after(b, checked, "expires_at", "completed_at", "completed_at", "__expiry")
+    if kind.name == "incidents":  # a serious_kind marks the incident serious
+        outputs["serious"] = f"({q('v', 'serious')} OR {q('v', 'serious_kind')} IS NOT NULL)"
     if kind.name == "usage":
         m = q("m", "request_text")
         outputs["has_text"] = f"{q('n', 'request_text')} IS NOT NULL"
@@ -250,13 +280,26 @@ def build(
     if kind.name == "feedback":
         keep = ctx.settings.request_text == "keep"
         outputs["comment"] = _stored_text("keep" if keep else "redact", "comment", bind)
+    if kind.name == "labels":
+        errors += _label_checks(b, checked)
+        outputs["use_case"] = _label_use_case(b)
+        outputs["labelled_at"] = f"coalesce({q('v', 'labelled_at')}, now()::TIMESTAMP)"
+        outputs["note"] = _stored_text("redact", "note", bind)
+        outputs["source"] = bind(source_label or "file")
     content = f", {bind(SEP)}, ".join(
         f"coalesce(CAST({c} AS VARCHAR), {bind(NULL_MARK)})" for c in content_cols
     )
+    for name in kind.added:  # nothing when unset: the content of older rows stays what it was
+        added = q("v", name)
+        content += (
+            f", CASE WHEN {added} IS NOT NULL THEN {bind(SEP + name + '=')} || CAST({added} AS VARCHAR) END"
+        )
     if kind.identity:
         ident = f"CASE WHEN {q('v', kind.identity)} IS NOT NULL THEN md5_number({bind(ID_PREFIX)} || {q('v', kind.identity)}) ELSE content_hash END"
     else:
         ident = "content_hash"
+    if kind.name == "labels":  # the identity of the labelled usage event
+        ident = event_identity_sql(q("v", "event_id"), bind)
     if key_sql is not None:  # the source's own record identity wins over the content's
         ident = f"CASE WHEN __key_src IS NOT NULL THEN md5_number({bind(KEY_PREFIX)} || __key_src) ELSE {ident} END"
     names = OUTPUTS[kind.name]
@@ -269,6 +312,7 @@ def build(
         content=content,
         redacted_reason=redact.redact_sql("__why", bind),
         redacted_raw=redact.redact_sql(f"CAST({raw_sql} AS VARCHAR)", bind),
+        fields=", ".join(fields) if fields else "NULL",
         identity=ident,
         numbering="__row,\n    __line,\n    " if numbered else "",
         outputs=",\n    ".join(f"{outputs[name]} AS {quote_ident(name)}" for name in names),
@@ -282,6 +326,18 @@ def _stored_text(setting: str, name: str, bind: Binder) -> str:
     if setting == "keep":
         return q("n", name)
     return redact.strip_marks_sql(q("m", name), bind)
+
+
+def _after(b: _Builder, checked: list[str], later: str, earlier: str, what: str, alias: str) -> list[str]:
+    """A row check: column `later`, when set, must fall after column `earlier`."""
+    n_late, n_early = q("n", later), q("n", earlier)
+    v_late, v_early = q("v", later), q("v", earlier)
+    opening, middle, closing = b.lit(f'{later} "'), b.lit(f'" is not after {what} "'), b.lit('"')
+    checked.append(
+        f"CASE WHEN {v_late} IS NOT NULL AND {v_early} IS NOT NULL AND {v_late} <= {v_early} "
+        f"THEN {opening} || {n_late} || {middle} || {n_early} || {closing} END AS {alias}"
+    )
+    return [alias]
 
 
 def _cost_checks(b: _Builder, checked: list[str]) -> list[str]:
@@ -299,3 +355,52 @@ def _cost_checks(b: _Builder, checked: list[str]) -> list[str]:
         f"THEN {before} || {n['period_end']} || {middle} || {n['period_start']} || {after} END AS __period"
     )
     return ["__period"]
+
+
+def event_identity_sql(event_id: str, bind: Binder) -> str:
+    """usage_events.identity of the event a label names: md5 of the event_id, as ingest stores it, or the
+    identity itself for `#<32 hex>` (an event stored without an event_id)."""
+    return (
+        f"CASE WHEN regexp_full_match({event_id}, {bind(IDENTITY_REF)}) "
+        f"THEN CAST('0x' || substr({event_id}, 2) AS UHUGEINT) "
+        f"ELSE md5_number({bind(ID_PREFIX)} || {event_id}) END"
+    )
+
+
+def _label_checks(b: _Builder, checked: list[str]) -> list[str]:
+    """A label must name a stored usage event of its deployment (checked only when both are valid)."""
+    event, dep = q("v", "event_id"), q("v", "deployment")
+    ident = event_identity_sql(event, b.bind)
+    opening, middle = b.lit('event_id "'), b.lit('" is not a usage event of deployment ')
+    checked.append(
+        f"CASE WHEN {event} IS NOT NULL AND {q('e', 'deployment')} IS NULL AND NOT EXISTS "
+        f"(SELECT 1 FROM usage_loaded u WHERE u.deployment = {dep} AND u.identity = {ident}) "
+        f"THEN {opening} || left({event}, {MAX_SHOWN}) || {middle} || {dep} END AS __event"
+    )
+    return ["__event"]
+
+
+def _label_use_case(b: _Builder) -> str:
+    """The label as given, trimmed, except that `out of scope` in any case or spacing is out_of_scope and a
+    deployment's approved use case is matched regardless of case, spaces and dashes."""
+    given = q("v", "use_case")
+    keys: list[str] = []
+    names: list[str] = []
+    for dep_id in b.ctx.registry.ids:
+        for use_case in b.ctx.registry.deployments[dep_id].approved_use_cases:
+            keys.append(dep_id + SEP + _label_key(use_case))
+            names.append(use_case)
+    keys.append(SEP + "out_of_scope")
+    names.append(OUT_OF_SCOPE)
+    key = f"lower(regexp_replace({given}, '[\\s-]+', '_', 'g'))"
+    dep = q("v", "deployment")
+    found = (
+        f"coalesce(list_extract({lit_list(b.bind, names)}, list_position({lit_list(b.bind, keys)}, "
+        f"coalesce({dep}, '') || {b.lit(SEP)} || {key})), "
+        f"list_extract({lit_list(b.bind, names)}, list_position({lit_list(b.bind, keys)}, {b.lit(SEP)} || {key})))"
+    )
+    return f"coalesce({found}, {given})"
+
+
+def _label_key(use_case: str) -> str:
+    return re.sub(r"[\s-]+", "_", use_case.strip()).lower()

@@ -2,7 +2,7 @@
 -- the file. Layers: s = normalized text per contract column ("n:COL": trimmed, empty = NULL, value
 -- mapping and defaults applied), p = typed casts ("t:COL"/"d:COL"), q = parsed values ("v:COL") and
 -- one error text per column ("e:COL"), r = the row's reason and normalized content. The final SELECT
--- adds identity, content hash, redaction and the raw row (computed only for rows with a reason).
+-- adds identity, content hash, redaction, the raw row and the fields at fault (only for rows with a reason).
 -- __reason carries no "line N: " prefix: lines are final only after refused rows are counted.
 -- The names in braces are filled from ingest/kinds.py; every value is a bound $pN parameter.
 WITH s AS (
@@ -30,6 +30,7 @@ f AS (
 SELECT
     {numbering}    CASE WHEN __why IS NOT NULL THEN {redacted_reason} END AS __reason,
     CASE WHEN __why IS NOT NULL THEN {redacted_raw} END AS __raw,
+    CASE WHEN __pre IS NULL AND __why IS NOT NULL THEN nullif(concat_ws(', ', {fields}), '') END AS __field,
     {identity} AS identity,
     content_hash,
     {outputs}

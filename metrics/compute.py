@@ -9,6 +9,7 @@ from typing import Any
 from metrics.cost import weekly_cost
 from metrics.model import MetricResult
 from metrics.queries import FeedbackWeek, IncidentWeek, RawData, UsageWeek
+from metrics.scope_estimate import Pooled, ScopeWeek, scope_week
 from metrics.stats import js_distance, mean_interval, wilson
 from postlaunch import weeks as wk
 from postlaunch.catalog import BY_NAME, METRICS
@@ -44,36 +45,35 @@ def _share(name: str, numerator: int, denominator: int, **extra: Any) -> MetricR
     return _result(name, numerator / denominator, denominator, wilson(numerator, denominator), **extra)
 
 
-def use_case_mix(usage: UsageWeek | None) -> dict[str, int]:
-    """Events per use case (label, else inferred placement) in one week; unlabeled events left out."""
-    mix: dict[str, int] = {}
-    if usage is None:
-        return mix
-    for row in usage.mix:
-        if row.use_case is not None and row.events > 0:
-            mix[row.use_case] = mix.get(row.use_case, 0) + row.events
-    return mix
+def scope_weeks(raw: RawData, weeks: list[int]) -> dict[int, ScopeWeek]:
+    """Every week's scope figures (metrics.scope_estimate), each with the audits of the weeks up to it."""
+    pooled = Pooled()
+    out: dict[int, ScopeWeek] = {}
+    for w in sorted(set(weeks) | set(raw.usage)):
+        usage = raw.usage.get(w) or UsageWeek()
+        pooled.add(usage)
+        out[w] = scope_week(usage, pooled, raw.scope_calibration)
+    return out
 
 
 def baseline_weeks(raw: RawData, deployment: Deployment, count: int) -> list[int]:
     """The first `count` weeks on or after the launch week that have usage events with a use case."""
     launch = wk.index_of_monday(deployment.launched)
-    eligible = sorted(w for w, u in raw.usage.items() if w >= launch and use_case_mix(u))
+    eligible = sorted(
+        w for w, u in raw.usage.items() if w >= launch and any(r.use_case is not None for r in u.mix)
+    )
     return eligible[:count]
 
 
-def _scope(usage: UsageWeek) -> MetricResult:
-    split = {"labelled": {"n": 0, "out_of_scope": 0}, "inferred": {"n": 0, "out_of_scope": 0}}
-    for row in usage.mix:
-        if row.use_case is None:
-            continue
-        part = split["labelled" if row.labelled else "inferred"]
-        part["n"] += row.events
-        if row.out_of_scope:
-            part["out_of_scope"] += row.events
-    n = split["labelled"]["n"] + split["inferred"]["n"]
-    bad = split["labelled"]["out_of_scope"] + split["inferred"]["out_of_scope"]
-    return _share("out_of_scope_share", bad, n, split=split)
+def _scope(scope: ScopeWeek) -> MetricResult:
+    n = scope.n
+    result = _result(
+        "out_of_scope_share", scope.value, n, scope.ci, split=scope.split, estimate=scope.estimate,
+        estimate_basis=scope.basis,
+    )  # fmt: skip
+    labelled = scope.split["labelled"]
+    result.labelled_part = _share("out_of_scope_share", labelled["out_of_scope"], labelled["n"])
+    return result
 
 
 def week_values(
@@ -84,10 +84,14 @@ def week_values(
     baseline: list[int],
 ) -> dict[int, tuple[dict[str, MetricResult], list[str]]]:
     """Every metric of every week in `weeks` (contiguous, ascending), plus the week's new use cases."""
-    base_mix: dict[str, int] = {}
+    scopes = scope_weeks(raw, weeks)
+    base_mix: dict[str, float] = {}
+    base_labelled: dict[str, float] = {}
     for b in baseline:
-        for use_case, events in use_case_mix(raw.usage.get(b)).items():
+        for use_case, events in scopes[b].mix.items():
             base_mix[use_case] = base_mix.get(use_case, 0) + events
+        for use_case, events in scopes[b].labelled_mix.items():
+            base_labelled[use_case] = base_labelled.get(use_case, 0) + events
     baseline_names = [wk.week_of_index(b) for b in baseline]
     costs: dict[int, float | None] = {}
     out: dict[int, tuple[dict[str, MetricResult], list[str]]] = {}
@@ -120,7 +124,8 @@ def week_values(
         )  # fmt: skip
         m["negative_feedback_share"] = _share("negative_feedback_share", fb.negative_yes, fb.negative_n)
         m["feedback_count"] = _result("feedback_count", fb.feedback_count, fb.feedback_count)
-        m["out_of_scope_share"] = _scope(usage)
+        scope = scopes[w]
+        m["out_of_scope_share"] = _scope(scope)
         unlabeled = sum(row.events for row in usage.mix if row.use_case is None)
         m["unlabeled_share"] = _share("unlabeled_share", unlabeled, events)
         if deployment.approved_teams:
@@ -130,13 +135,17 @@ def week_values(
                 "unapproved_team_share", None, usage.team_n, None, note="the registry lists no approved_teams"
             )
         m["data_class_violation_share"] = _share("data_class_violation_share", usage.dc_bad, usage.dc_n)
-        mix = use_case_mix(usage)
+        mix = scope.mix
         new_use_cases = sorted(uc for uc in mix if base_mix and uc not in base_mix)
         m["use_case_drift_js"] = _result(
-            "use_case_drift_js", js_distance(mix, base_mix), sum(mix.values()), None,
+            "use_case_drift_js", js_distance(mix, base_mix), scope.n, None,
             baseline_weeks=baseline_names, baseline_complete=len(baseline) >= settings.baseline_weeks,
-            in_baseline=w in baseline, new_use_cases=new_use_cases,
+            in_baseline=w in baseline, new_use_cases=new_use_cases, estimate=scope.estimate,
         )  # fmt: skip
+        labelled_n = int(sum(scope.labelled_mix.values()))
+        m["use_case_drift_js"].labelled_part = _result(
+            "use_case_drift_js", js_distance(scope.labelled_mix, base_labelled), labelled_n, None
+        )
         total, cost_extra = weekly_cost(raw.cost.get(w, {}), usage, settings.prices, settings.currency)
         costs[w] = total
         m["cost_total"] = _result("cost_total", total, events, **cost_extra)
@@ -169,6 +178,7 @@ def week_values(
             ("open_incidents", inc.open_incidents),
             ("open_high_severity_incidents", inc.open_high_severity_incidents),
             ("overdue_serious_incidents", inc.overdue_serious_incidents),
+            ("serious_incidents_due_soon", inc.serious_incidents_due_soon),
         ):
             m[name] = _result(name, count, count)
         resolved, days = inc.resolved_n, inc.resolve_days_sum
@@ -176,5 +186,11 @@ def week_values(
             "mean_days_to_resolve", days / resolved if resolved and days is not None else None, resolved
         )
         m["pii_share"] = _share("pii_share", usage.pii_n, usage.text_n)
+        if raw.has_training:
+            m["untrained_use_share"] = _share("untrained_use_share", usage.untrained, events)
+        else:  # unknown, not 100% untrained (DESIGN §15)
+            m["untrained_use_share"] = _result(
+                "untrained_use_share", None, events, None, note="no training records loaded"
+            )
         out[w] = ({metric.name: m[metric.name] for metric in METRICS}, new_use_cases)
     return out

@@ -53,7 +53,13 @@ def _defaults(m: Metric) -> str:
     tiers = DEFAULT_THRESHOLDS.get(m.name)
     if not tiers:
         return "—"
-    return "; ".join(f"{tier} {w:g} / {c:g}" for tier, (w, c) in tiers.items())
+
+    def level(x: float | None) -> str:
+        return "—" if x is None else f"{x:g}"
+
+    shown = "; ".join(f"{tier} {level(w)} / {level(c)}" for tier, (w, c) in tiers.items())
+    missing = [tier for tier in ("low", "medium", "high") if tier not in tiers]
+    return shown + "".join(f"; {tier} — / —" for tier in missing)
 
 
 def metrics_doc() -> str:

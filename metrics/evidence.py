@@ -30,6 +30,7 @@ __all__ = [
     "decision_log",
     "decision_snapshot",
     "ingest_runs",
+    "ingest_runs_matching",
     "quarantine_reasons",
     "quarantined_rows",
     "verify_chain",
@@ -58,9 +59,16 @@ def decision_log(conn: duckdb.DuckDBPyConnection, deployment: str | None = None)
                 "attendees": attendees,
                 "hash": rec["hash"],
                 "chain": chain,
+                "supersedes": rec.get("supersedes"),
             }
         )
-    columns = [*(k for k in RECORD_FIELDS if k != "snapshot"), "countersigned_by", "hash", "chain"]
+    columns = [
+        *(k for k in RECORD_FIELDS if k != "snapshot"),
+        "countersigned_by",
+        "hash",
+        "chain",
+        "supersedes",
+    ]
     return pd.DataFrame(rows, columns=columns).iloc[::-1].reset_index(drop=True)
 
 
@@ -86,14 +94,24 @@ def ingest_runs(conn: duckdb.DuckDBPyConnection, kind: str | None = None, limit:
 
 
 def quarantined_rows(
-    conn: duckdb.DuckDBPyConnection, run_id: str | None = None, kind: str | None = None, limit: int = 1000
+    conn: duckdb.DuckDBPyConnection,
+    run_id: str | None = None,
+    kind: str | None = None,
+    limit: int | None = 1000,
+    *,
+    file: str | None = None,
+    reason: str | None = None,
 ) -> pd.DataFrame:
-    """Quarantined rows with their reasons, newest run first, in file order."""
-    return frame(conn, "ev_quarantined_rows", {"run": run_id, "kind": kind, "limit": limit})
+    """Quarantined source rows (each once, however often ingested) with file, line, field and reason, in
+    the order first quarantined; `run_id` keeps those a run met, `file` (path, file name or glob) and
+    `reason` (text it contains) narrow them; `limit` None means every row."""
+    params = {"run": run_id, "kind": kind, "file": file, "reason": reason, "limit": limit}
+    return frame(conn, "ev_quarantined_rows", params)
 
 
 def quarantine_reasons(conn: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """How many rows were quarantined for each reason (the `line N:` prefix removed), most first."""
+    """How many source rows were quarantined for each kind, field and reason (the `line N:` prefix
+    removed), most first."""
     return frame(conn, "ev_quarantine_reasons", {})
 
 
@@ -119,3 +137,26 @@ def access_records(
         "limit": limit,
     }
     return frame(conn, "ev_access_log", params)
+
+
+def ingest_runs_matching(conn: duckdb.DuckDBPyConnection, prefix: str) -> list[dict[str, Any]]:
+    """The ingest runs whose id is `prefix` or starts with it, oldest first."""
+    return run(conn, "ev_quarantine_runs", {"run": prefix})
+
+
+def readiness_records(conn: duckdb.DuckDBPyConnection, deployment: str) -> pd.DataFrame:
+    """Every readiness record of `deployment`, newest first: item, status, evidence, dates, who
+    reviewed it, who recorded it and how (file or form). Records are append-only."""
+    return frame(conn, "ev_readiness_records", {"dep": deployment})
+
+
+def decision_followups(conn: duckdb.DuckDBPyConnection, deployment: str | None = None) -> pd.DataFrame:
+    """Who was told of each pause or stop, who ticked it and when, newest first."""
+    return frame(conn, "ev_decision_followups", {"dep": deployment})
+
+
+def status_reads(
+    conn: duckdb.DuckDBPyConnection, deployment: str | None = None, limit: int = 500
+) -> pd.DataFrame:
+    """The latest reads of the operating-status endpoints (answered and refused), newest first."""
+    return frame(conn, "ev_status_reads", {"dep": deployment, "limit": limit})

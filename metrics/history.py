@@ -8,6 +8,7 @@ from metrics.alerts import week_alerts
 from metrics.compute import baseline_weeks, week_values
 from metrics.model import History, MetricResult, WeekResult
 from metrics.queries import RawData, history_weeks
+from metrics.readiness import evaluate as evaluate_readiness
 from metrics.recommend import WeekSignals, recommend
 from metrics.status import Levels, min_n_for, resolve_thresholds, status_of
 from postlaunch import weeks as wk
@@ -28,6 +29,25 @@ def apply_status(result: MetricResult, levels: Levels, settings: Settings) -> No
     result.status = status_of(
         result.name, result.value, result.n, result.ci, levels, min_n_for(BY_NAME[result.name], settings)
     )
+    if result.labelled_part is not None:
+        apply_status(result.labelled_part, levels, settings)
+
+
+def unconfirmed(metrics: dict[str, MetricResult]) -> frozenset[str]:
+    """Scope metrics whose warn or critical rests on placement by text alone (DESIGN §12): nobody checked
+    a sample of the week, and the labelled events alone do not reach the same level."""
+    found = set()
+    for name in ("out_of_scope_share", "use_case_drift_js"):
+        result = metrics.get(name)
+        if result is None or result.status not in ("warn", "critical"):
+            continue
+        if (result.estimate or {}).get("method") != "inferred":
+            continue
+        part = result.labelled_part
+        rank = {"warn": 1, "critical": 2}
+        if part is None or rank.get(part.status, 0) < rank[result.status]:
+            found.add(name)
+    return frozenset(found)
 
 
 def build_history(
@@ -53,8 +73,9 @@ def build_history(
         alerts = week_alerts(names, per_week, i, settings.currency)
         has_events = bool(metrics["events"].value)
         weeks_of_data += has_events
-        signals.append(WeekSignals(names[i], tuple(alerts), has_events))
+        signals.append(WeekSignals(names[i], tuple(alerts), has_events, unconfirmed(metrics)))
         acceptance = metrics["acceptance_rate"]
+        readiness = evaluate_readiness(deployment, raw, w, metrics)
         recommendation = recommend(
             signals,
             acceptance.status,
@@ -62,6 +83,7 @@ def build_history(
             metrics["budget_burn"].value,
             deployment.weekly_budget is not None,
             acceptance.warn,
+            readiness=readiness,
         )
         results.append(
             WeekResult(
@@ -71,6 +93,7 @@ def build_history(
                 recommendation=recommendation,
                 new_use_cases=new_use_cases,
                 weeks_of_data=weeks_of_data,
+                readiness=readiness,
             )
         )
     return History(

@@ -34,6 +34,8 @@ METRIC_DETAILS: tuple[str, ...] = (
     "previous_events",
     "interval",
     "split",
+    "estimate",
+    "estimate_basis",
     "usage_cost_source",
     "currency",
     "estimated_cost",
@@ -66,6 +68,10 @@ class MetricResult(_Model):
     previous_events: int | None = None
     interval: str | None = None
     split: dict[str, Any] | None = None
+    # scope metrics (DESIGN §12): what the figure rests on: {"method": labelled | inferred | audited,
+    # "audited_n", "inferred_n", "labelled_n"}, and in words how placed requests were corrected
+    estimate: dict[str, Any] | None = None
+    estimate_basis: str | None = None
     usage_cost_source: str | None = None
     currency: str | None = None
     estimated_cost: float | None = None
@@ -78,6 +84,9 @@ class MetricResult(_Model):
     weekly_budget: float | None = None
     previous_mean: float | None = None
     note: str | None = None
+    # the same metric over labelled events alone (scope metrics; not in the JSON): an alert resting on
+    # placement without audit is one this part does not reach (metrics.recommend)
+    labelled_part: MetricResult | None = Field(default=None, exclude=True)
 
     @model_serializer(mode="wrap")
     def _without_unset_details(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
@@ -110,11 +119,36 @@ class Reason(_Model):
     threshold: float | int | None
     week: str
     text: str
+    item: str | None = None  # the readiness item that keeps *expand* away (in the JSON only when set)
+
+    @model_serializer(mode="wrap")
+    def _item_when_set(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.item is None:
+            data.pop("item", None)
+        return data
 
 
 class Recommendation(_Model):
     action: Action
     reasons: tuple[Reason, ...]
+
+
+class ReadinessItem(_Model):
+    """One readiness item (DESIGN §13) as it stands for a week's review meeting: the latest record's
+    claim, when its evidence expires, and what the data says of it (`check`: ok, challenged, unknown
+    or not_checked), in a sentence. `blocks_expand` says whether it keeps *expand* away."""
+
+    item: str
+    status: str | None  # met | not_met | unknown; None: no record yet
+    evidence: str | None
+    evidence_date: str | None
+    expires: str | None  # the first day the evidence is no longer valid
+    check: str
+    message: str
+    expired: bool
+    reviewed_by: str | None
+    blocks_expand: bool
 
 
 class Period(_Model):
@@ -137,6 +171,9 @@ class OpenIncident(_Model):
     open: bool
     overdue: bool
     days_to_deadline: float | None
+    serious_kind: str | None = None
+    deadline_days: int | None = None  # the reporting clock that applies (days from aware_at)
+    due_soon: bool = False  # not reported and the deadline falls within 2 days after the week's end
 
 
 class ScopeExample(_Model):
@@ -192,6 +229,7 @@ class Review(_Model):
     metrics: dict[str, MetricResult]
     alerts: list[Alert]
     recommendation: Recommendation | None
+    readiness: list[ReadinessItem] = Field(default_factory=list)
     open_incidents: list[OpenIncident]
     out_of_scope_examples: list[ScopeExample]
     changes: list[ChangeRecord]
@@ -298,6 +336,7 @@ class WeekResult:
     recommendation: Recommendation | None = None
     new_use_cases: list[str] = field(default_factory=list)
     weeks_of_data: int = 0
+    readiness: list[ReadinessItem] = field(default_factory=list)
 
     @property
     def has_data(self) -> bool:

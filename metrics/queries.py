@@ -4,8 +4,10 @@ records keyed by week index; every value bound as a named parameter. Only reads.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -15,6 +17,7 @@ import pandas as pd
 from postlaunch import rollup, sqlfiles
 from postlaunch import weeks as wk
 from postlaunch.registry import Deployment
+from postlaunch.rules import DUE_SOON_DAYS
 from postlaunch.settings import Settings
 
 SQL_DIR = Path(__file__).resolve().parent / "sql"
@@ -40,12 +43,44 @@ def frame(conn: duckdb.DuckDBPyConnection, name: str, params: dict[str, Any]) ->
 
 
 class MixRow(NamedTuple):
-    """Events of one deployment-week with one use case (label, else placement; None: neither)."""
+    """Events of one deployment-week with one scope key: a label (the data's, or a person's outside an
+    audit draw), else a person's label of an audited event, else a placement with its score band."""
 
-    use_case: str | None
-    labelled: bool
-    out_of_scope: bool
+    label: str | None
+    placed: str | None
+    audited: str | None
+    band: int | None
+    label_out: bool
+    placed_out: bool
+    audited_out: bool
     events: int
+
+    @property
+    def kind(self) -> str:
+        """labelled | audited | inferred | unplaced: what the row's use case rests on."""
+        if self.label is not None:
+            return "labelled"
+        if self.audited is not None:
+            return "audited" if self.placed is not None else "labelled"
+        return "inferred" if self.placed is not None else "unplaced"
+
+    @property
+    def use_case(self) -> str | None:
+        """The use case it counts under: the label, the audited label, else the placement."""
+        return (
+            self.label
+            if self.label is not None
+            else self.audited
+            if self.audited is not None
+            else self.placed
+        )
+
+    @property
+    def out_of_scope(self) -> bool:
+        kind = self.kind
+        if kind == "labelled":
+            return self.label_out if self.label is not None else self.audited_out
+        return self.audited_out if kind == "audited" else self.placed_out
 
 
 class ModelTokens(NamedTuple):
@@ -73,6 +108,7 @@ class UsageWeek:
     pii_n: int = 0
     usage_cost: float = 0.0
     cost_rows: int = 0
+    untrained: int = 0  # events whose user had no valid training (meaningful with training records)
     mix: list[MixRow] = field(default_factory=list)
     uncosted: list[ModelTokens] = field(default_factory=list)
 
@@ -101,20 +137,44 @@ class IncidentWeek:
     open_incidents: int = 0
     open_high_severity_incidents: int = 0
     overdue_serious_incidents: int = 0
+    serious_incidents_due_soon: int = 0
     resolved_n: int = 0
     resolve_days_sum: float | None = None
 
 
+@dataclass(frozen=True)
+class ReadinessRecord:
+    """One stored readiness record (DESIGN §13), in the order recorded."""
+
+    item: str
+    status: str
+    evidence: str
+    evidence_date: date
+    reviewed_by: str
+    expires: date | None
+    source: str
+    recorded_at: datetime
+    recorded_by: str
+
+
 @dataclass
 class RawData:
-    """Everything the weekly metrics of one deployment rest on, keyed by week index."""
+    """Everything the weekly metrics of one deployment rest on, keyed by week index, plus what its
+    readiness checks read: its readiness records, whether any training record applies to it, the days
+    its app read its status, and its decisions (decided_at, next_review)."""
 
     usage: dict[int, UsageWeek] = field(default_factory=dict)
     feedback: dict[int, FeedbackWeek] = field(default_factory=dict)
     cost: dict[int, dict[str, float]] = field(default_factory=dict)
     incidents: dict[int, IncidentWeek] = field(default_factory=dict)
+    # the stored scope model's calibration (expected_false_flag_rate, bands; None before any placement)
+    scope_calibration: dict[str, Any] | None = None
     # kind of record (usage, feedback, cost, incidents) -> (first, last) local week index with one
     spans: dict[str, tuple[int, int]] = field(default_factory=dict)
+    has_training: bool = False
+    readiness: list[ReadinessRecord] = field(default_factory=list)
+    status_read_days: list[date] = field(default_factory=list)
+    decisions: list[tuple[datetime, date | None]] = field(default_factory=list)
 
     @property
     def first_week(self) -> int | None:
@@ -161,13 +221,28 @@ def load_raw(
             pii_n=int(row["pii_n"]),
             usage_cost=float(row["usage_cost"] or 0.0),
             cost_rows=int(row["cost_rows"]),
+            untrained=int(row["untrained_n"]),
         )
     mix = run(conn, "rollup_mix", {"ids": ids, "approved": [list(d.approved_use_cases) for d in deployments]})
     for row in mix:
         week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
         week.mix.append(
-            MixRow(row["uc"], bool(row["labelled"]), bool(row["out_of_scope"]), int(row["events"]))
+            MixRow(
+                row["label"],
+                row["placed"],
+                row["audited"],
+                None if row["band"] is None else int(row["band"]),
+                bool(row["label_out"]),
+                bool(row["placed_out"]),
+                bool(row["audited_out"]),
+                int(row["events"]),
+            )  # fmt: skip
         )
+    for row in sqlfiles.rows(
+        conn, "SELECT deployment, calibration FROM scope_models WHERE list_contains($ids::VARCHAR[], deployment)",
+        {"ids": ids},
+    ):  # fmt: skip
+        out[row["deployment"]].scope_calibration = _calibration(row["calibration"])
     for row in run(conn, "rollup_models", {"ids": ids}):
         week = out[row["deployment"]].usage.setdefault(row["wk"], UsageWeek())
         week.uncosted.append(
@@ -180,6 +255,7 @@ def load_raw(
         out[dep].feedback[week] = FeedbackWeek(**row)
     for row in run(conn, "cost_weekly", {"ids": ids}):
         out[row["deployment"]].cost.setdefault(row["wk"], {})[row["category"]] = float(row["amount"])
+    _readiness_inputs(conn, ids, out)
     if until_latest:
         until = latest_week_index(out)
     ranges = {dep: history_weeks(raw, until) for dep, raw in out.items()}
@@ -195,6 +271,7 @@ def load_raw(
                 "starts": [b[0] for b in bounds],
                 "ends": [b[1] for b in bounds],
                 "deadline_days": settings.reporting_deadline_days,
+                "due_soon_days": DUE_SOON_DAYS,
             },
         )
         by_dep: dict[str, dict[int, IncidentWeek]] = defaultdict(dict)
@@ -204,6 +281,14 @@ def load_raw(
         for dep, raw in out.items():
             raw.incidents = {w: by_dep[dep][w] for w in ranges[dep] if w in by_dep[dep]}
     return out
+
+
+def _calibration(text: str | None) -> dict[str, Any] | None:
+    try:
+        value = json.loads(text) if text else None
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 def load_spans(
@@ -235,6 +320,19 @@ def current_week_index(spans: dict[str, dict[str, tuple[int, int]]]) -> int | No
 
 def latest_week_index(raw: dict[str, RawData]) -> int | None:
     return current_week_index({dep: r.spans for dep, r in raw.items()})
+
+
+def _readiness_inputs(conn: duckdb.DuckDBPyConnection, ids: list[str], out: dict[str, RawData]) -> None:
+    """What the readiness checks read besides the weekly numbers (all small)."""
+    params = {"ids": ids}
+    for row in run(conn, "training_coverage", params):
+        out[row["deployment"]].has_training = int(row["records"]) > 0
+    for row in run(conn, "readiness_inputs", params):
+        out[row.pop("deployment")].readiness.append(ReadinessRecord(**row))
+    for row in run(conn, "status_read_days", params):
+        out[row["deployment"]].status_read_days.append(row["day"])
+    for row in run(conn, "decision_dates", params):
+        out[row["deployment"]].decisions.append((row["decided_at"], row["next_review"]))
 
 
 def history_weeks(raw: RawData, until: int | None = None) -> list[int]:

@@ -8,11 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from metrics.model import Alert, Reason, Recommendation
+from metrics.model import Alert, ReadinessItem, Reason, Recommendation
 from postlaunch import weeks as wk
 from postlaunch.catalog import Action
 
 EXPAND_MAX_BURN = 0.8
+CHECK_A_SAMPLE = (
+    "placed by text, not yet checked by a person — check a sample to confirm; at most limit until then"
+)
 EXPAND_MIN_WEEKS = 4
 
 
@@ -23,6 +26,9 @@ class WeekSignals:
     week: str
     alerts: tuple[Alert, ...]
     has_events: bool = True
+    # scope metrics whose alert rests on placement by text alone (no audit this week, the labelled part
+    # below the level): such an alert recommends at most limit, "check a sample" (DESIGN §12, a §7 amendment)
+    unconfirmed: frozenset[str] = frozenset()
 
 
 def _reason(
@@ -62,9 +68,12 @@ def recommend(
     budget_burn: float | None,
     has_budget: bool,
     acceptance_threshold: float | None = None,
+    readiness: Sequence[ReadinessItem] = (),
 ) -> Recommendation:
     """The recommendation for the last week of `history` (ascending; the weeks before it may be fewer
-    than four). `acceptance_*` and `budget_*` are this week's acceptance_rate and budget_burn."""
+    than four). `acceptance_*` and `budget_*` are this week's acceptance_rate and budget_burn;
+    `readiness` the seven items of DESIGN §13, every one of which expand needs met, unexpired and
+    unchallenged (an empty `readiness` is not checked: for histories built without it)."""
     if not history:
         raise ValueError("recommend needs at least this week")
     by_week = {s.week: s for s in history}
@@ -85,8 +94,9 @@ def recommend(
             for a in alerts
         ]
         return _recommendation("stop", tuple(reasons))
-    # 2. pause: a critical risk or scope alert this week, or quality this week and the week before.
-    risk_scope = _critical(this, {"risk", "scope"})
+    # 2. pause: a critical risk or scope alert this week, or quality this week and the week before; never
+    # from a scope alert that rests on placement alone (rule 3 limits instead, "check a sample").
+    risk_scope = [a for a in _critical(this, {"risk", "scope"}) if a.metric not in this.unconfirmed]
     quality_now, quality_before = _critical(this, {"quality"}), _critical(back(1), {"quality"})
     if risk_scope or (quality_now and quality_before):
         reasons = [
@@ -111,8 +121,12 @@ def recommend(
     ]
     if limiting:
         reasons = [
-            _alert_reason(3, "limit", a, week, f"{a.level} {a.category} alert this week") for a in limiting
-        ]
+            _alert_reason(
+                3, "limit", a, week,
+                CHECK_A_SAMPLE if a.metric in this.unconfirmed else f"{a.level} {a.category} alert this week",
+            )
+            for a in limiting
+        ]  # fmt: skip
         return _recommendation("limit", tuple(reasons))
     # 4. expand, else 5. continue with the conditions that failed.
     met: list[Reason] = []
@@ -177,7 +191,25 @@ def recommend(
             _reason(5, "continue", "budget_burn", budget_burn, EXPAND_MAX_BURN, week,
                    f"budget_burn {budget_burn:.2f} is above {EXPAND_MAX_BURN} (expand needs at most {EXPAND_MAX_BURN})")
         )  # fmt: skip
+    blocking = [r for r in readiness if r.blocks_expand]
+    for r in blocking:
+        failed.append(
+            Reason(rule=5, action="continue", metric=None, value=None, threshold=None, week=week, item=r.item,
+                   text=f"readiness {r.message} — expand needs all seven items met, unexpired and unchallenged")
+        )  # fmt: skip
+    if readiness and not blocking:
+        met.append(
+            _reason(
+                4,
+                "expand",
+                None,
+                None,
+                None,
+                week,
+                "readiness: all seven items met, unexpired and unchallenged",
+            )
+        )
     if not failed:
         return _recommendation("expand", tuple(met))
-    failed = [_reason(5, "continue", r.metric, r.value, r.threshold, r.week, r.text) for r in failed]
+    failed = [r.model_copy(update={"rule": 5, "action": "continue"}) for r in failed]
     return _recommendation("continue", tuple(failed))

@@ -27,6 +27,7 @@ from postlaunch import weeks as wk
 from postlaunch.config import Context
 from postlaunch.errors import PostlaunchError
 from postlaunch.registry import Deployment
+from postlaunch.rules import DUE_SOON_DAYS
 
 
 def iso_utc(ts: datetime | None) -> str | None:
@@ -116,6 +117,13 @@ def open_incidents(conn: duckdb.DuckDBPyConnection, ctx: Context, dep: str, week
                 days_to_deadline=None
                 if deadline is None or reported_by_end
                 else round((deadline - end).total_seconds() / 86400, 1),
+                serious_kind=r["serious_kind"],
+                deadline_days=r["deadline_days"],
+                due_soon=bool(
+                    deadline is not None
+                    and not reported_by_end
+                    and end <= deadline < end + timedelta(days=DUE_SOON_DAYS)
+                ),
             )
         )
     return out
@@ -168,6 +176,7 @@ def review_of(
         metrics=dict(result.metrics),
         alerts=list(result.alerts),
         recommendation=result.recommendation,
+        readiness=list(result.readiness),
         open_incidents=open_incidents(conn, ctx, dep.id, result.week),
         out_of_scope_examples=out_of_scope_examples(conn, ctx, dep, result.week),
         changes=week_changes(conn, ctx, dep.id, result.week),

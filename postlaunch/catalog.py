@@ -73,9 +73,13 @@ METRICS: tuple[Metric, ...] = (
     Metric("feedback_count", "feedback", "rows", "count", "below", "feedback rows in the week (by their ts)",
            n="feedback rows in the week"),
     Metric("out_of_scope_share", "scope", "share", "proportion", "above",
-           "events whose use case (the use_case label, else the inferred placement; `out_of_scope` is never "
-           "approved) is set and not approved / events with a use case; `split` gives the labelled and "
-           "inferred parts", "events", "events with a use case"),
+           "events whose use case (a label, a person's label from the audit sample, else the inferred "
+           "placement; `out_of_scope` is never approved) is set and not approved / events with a use case. "
+           "Placed events are corrected with the error rates learned from every audited event of the "
+           "deployment up to the week, else with the calibration, whose uncertainty the interval carries; "
+           "`estimate` says how (method labelled, inferred or audited, with audited_n, inferred_n, "
+           "labelled_n) and `split` gives the labelled, audited and inferred parts", "events",
+           "events with a use case"),
     Metric("unlabeled_share", "scope", "share", "proportion", "above",
            "events with neither a use_case label nor an inferred use case / events", "events"),
     Metric("unapproved_team_share", "scope", "share", "proportion", "above",
@@ -89,7 +93,8 @@ METRICS: tuple[Metric, ...] = (
            "mix and the baseline mix: the pooled mix of the first `baseline_weeks` (default 4) ISO weeks, "
            "from the launch week on, that have events with a use case. Computed for every week, the "
            "baseline weeks included (`in_baseline` marks them); `new_use_cases` lists use cases absent "
-           "from the baseline", "drift", "events with a use case"),
+           "from the baseline. Mixes count labels and audited labels as given and placed events with the "
+           "out-of-scope part corrected as in out_of_scope_share (`estimate`)", "drift", "events with a use case"),
     Metric("cost_total", "cost", "currency", "money", "above",
            "all cost in the week, in the reporting currency: cost records spread evenly over the days they "
            "cover, each day in its ISO week; where the week has no cost record of category usage, the usage "
@@ -112,22 +117,33 @@ METRICS: tuple[Metric, ...] = (
     Metric("open_high_severity_incidents", "risk", "incidents", "count", "above",
            "open incidents of severity high or critical", n="the count itself"),
     Metric("overdue_serious_incidents", "risk", "incidents", "count", "above",
-           "serious incidents whose reporting deadline (aware_at, else opened_at, + reporting_deadline_days, "
-           "15 by default) passed before the week's end and which were not reported by then (reported_at "
-           "NULL or at/after the end)", n="the count itself"),
+           "serious incidents whose reporting deadline passed before the week's end and which were not "
+           "reported by then (reported_at NULL or at/after the end); the deadline is aware_at, else "
+           "opened_at, + the clock of its serious_kind: death 10 days, critical_infrastructure and "
+           "widespread_infringement 2, other or none reporting_deadline_days (15 by default, which also "
+           "shortens the others)", n="the count itself"),
+    Metric("serious_incidents_due_soon", "risk", "incidents", "count", "above",
+           "serious incidents not reported by the week's end whose reporting deadline falls within 2 days "
+           "after it (a warning before they are overdue)", n="the count itself"),
     Metric("mean_days_to_resolve", "risk", "days", "mean", "above",
            "mean days from opened_at to resolved_at of incidents resolved in the week",
            n="incidents resolved in the week"),
     Metric("pii_share", "risk", "share", "proportion", "above",
            "events whose request_text held personal data (pii_count > 0) / events with request_text",
            "events", "events with a request_text"),
+    Metric("untrained_use_share", "risk", "share", "proportion", "above",
+           "events whose user_id had no training valid at the event's time for the deployment (a training "
+           "record for it or for every deployment, completed by then and not expired) / events; no value "
+           "when no training record at all applies to the deployment (unknown, not 100% untrained)",
+           "events"),
 )
 # fmt: on
 
 BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
 
-# DESIGN §6: (warn, critical) per tier. Counts alert at >= threshold, everything else at > threshold.
-DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float, float]]] = {
+# DESIGN §6: (warn, critical) per tier (None: no such level; a tier left out: no threshold). Counts alert
+# at >= threshold, everything else at > threshold.
+DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float | None, float | None]]] = {
     "usage_feed_gap": {"low": (1, 2), "medium": (1, 2), "high": (1, 2)},
     "out_of_scope_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.02, 0.05)},
     "unapproved_team_share": {"low": (0.10, 0.25), "medium": (0.05, 0.15), "high": (0.01, 0.05)},
@@ -141,4 +157,6 @@ DEFAULT_THRESHOLDS: dict[str, dict[Tier, tuple[float, float]]] = {
     "open_high_severity_incidents": {"low": (1, 3), "medium": (1, 2), "high": (1, 1)},
     "overdue_serious_incidents": {"low": (1, 1), "medium": (1, 1), "high": (1, 1)},
     "pii_share": {"low": (0.05, 0.20), "medium": (0.02, 0.10), "high": (0.01, 0.05)},
+    "untrained_use_share": {"medium": (0.10, 0.25), "high": (0.02, 0.10)},  # DESIGN §15: low —/—
+    "serious_incidents_due_soon": {"low": (1, None), "medium": (1, None), "high": (1, None)},
 }

@@ -50,6 +50,9 @@ OPTIONAL_FIELDS: tuple[str, ...] = (
     "countersigned_via",
     "countersigned_os_user",
     "countersigned_at",
+    "supersedes",  # seq of the record this one replaces for the same deployment-week (decide --supersede)
+    "runbook",  # JSON: the runbook (fallback, safe state, notify) a pause or stop was taken under (§14)
+    "return_criteria",  # JSON: the return criteria checked by a continue or expand after a pause (§14)
 )
 _SELECT_RECORDS = f"SELECT {', '.join((*RECORD_FIELDS, *OPTIONAL_FIELDS))}, hash FROM decisions ORDER BY seq"
 _RETRIES = 8
@@ -83,6 +86,9 @@ class DecisionRecord:
     countersigned_via: str | None = None
     countersigned_os_user: str | None = None
     countersigned_at: datetime | None = None
+    supersedes: int | None = None
+    runbook: str | None = None
+    return_criteria: str | None = None
 
     @property
     def attendee_list(self) -> list[str]:
@@ -133,12 +139,18 @@ def week_end(week: str) -> date:
     return parse_week(week) + timedelta(days=6)
 
 
-def default_next_review(week: str, review_day: str) -> date:
-    """The deployment's review day one week after the meeting that reviews `week` (that meeting is the
-    first review day after the week's end): for a Monday review of 16-22 Nov, Monday 30 Nov."""
+def review_meeting(week: str, review_day: str) -> date:
+    """The meeting that reviews `week`: the deployment's first review day after the week's end (for a
+    Monday review of 16-22 Nov, Monday 23 Nov). Readiness is judged as of this day."""
     end = week_end(week)
     ahead = (WEEKDAYS.index(review_day) - end.weekday()) % 7 or 7
-    return end + timedelta(days=ahead + 7)
+    return end + timedelta(days=ahead)
+
+
+def default_next_review(week: str, review_day: str) -> date:
+    """The deployment's review day one week after the meeting that reviews `week`: for a Monday review
+    of 16-22 Nov, Monday 30 Nov."""
+    return review_meeting(week, review_day) + timedelta(days=7)
 
 
 def review_overdue(next_review: date | None, today: date) -> bool:
@@ -158,18 +170,23 @@ def append(
     conn: duckdb.DuckDBPyConnection,
     fields: Mapping[str, Any],
     then: Callable[[duckdb.DuckDBPyConnection, DecisionRecord], None] | None = None,
+    guard: Callable[[duckdb.DuckDBPyConnection], Mapping[str, Any]] | None = None,
 ) -> DecisionRecord:
     """Append the next record (every RECORD_FIELDS key but seq and prev_hash, and any OPTIONAL_FIELDS
     key that is set) in one transaction on `conn`
     (a writable connection): it reads the last record and inserts the next one. DuckDB's single-writer
     lock orders concurrent processes into one chain; a lost race inside this process is retried.
-    `then(conn, record)` runs inside the same transaction (a countersigned proposal is closed with it)."""
+    `guard`, when given, runs inside the same transaction before the insert: it may refuse (raise) or
+    return fields to add (e.g. `supersedes`), so a rule over the stored records holds under races.
+    `then(conn, record)` runs inside the same transaction after it (a countersigned proposal is closed
+    with it)."""
     last_error: Exception | None = None
     for _ in range(_RETRIES):
         conn.execute("BEGIN TRANSACTION")
         try:
+            extra = dict(guard(conn)) if guard is not None else {}
             last = conn.execute("SELECT seq, hash FROM decisions ORDER BY seq DESC LIMIT 1").fetchone()
-            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields)
+            record = {name: None for name in OPTIONAL_FIELDS} | dict(fields) | extra
             record.update(seq=(last[0] + 1) if last else 1, prev_hash=last[1] if last else "")
             record["hash"] = record_hash(record)
             conn.execute(_INSERT, record)
@@ -273,6 +290,19 @@ def stored_records(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
         cur.close()
     names = (*RECORD_FIELDS, *OPTIONAL_FIELDS, "hash")
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def standing_decision(conn: duckdb.DuckDBPyConnection, deployment: str, week: str) -> DecisionRecord | None:
+    """The decision that stands for a deployment-week: its latest record (a later one supersedes it)."""
+    cur = conn.cursor()
+    try:
+        row = cur.execute(
+            f"SELECT {', '.join(_COLUMNS)} FROM decisions WHERE deployment = ? AND week = ? ORDER BY seq DESC LIMIT 1",
+            [deployment, week],
+        ).fetchone()
+    finally:
+        cur.close()
+    return DecisionRecord(**dict(zip(_COLUMNS, row, strict=True))) if row else None
 
 
 def verify_records(records: list[dict[str, Any]]) -> ChainStatus:

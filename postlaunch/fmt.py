@@ -7,8 +7,9 @@ contract ("0.18 (n=1,240; 95% CI 0.16-0.20)"). Pure functions; no I/O.
 from __future__ import annotations
 
 import math
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo
 
 from postlaunch.catalog import BY_NAME
 from postlaunch.weeks import parse_week
@@ -188,6 +189,25 @@ def as_date(v: Any) -> date | None:
         return None
 
 
+def clock(moment_utc: datetime, tz: str, reference_utc: datetime | None = None, seconds: bool = False) -> str:
+    """A naive-UTC moment as local clock time in zone `tz`: `10:02` (`10:02:05` with seconds), with the
+    date in front when it is not the day of `reference_utc` (default: the moment's own day)."""
+    zone = ZoneInfo(tz)
+    local = moment_utc.replace(tzinfo=UTC).astimezone(zone)
+    ref = (reference_utc or moment_utc).replace(tzinfo=UTC).astimezone(zone)
+    text = local.strftime("%H:%M:%S" if seconds else "%H:%M")
+    return text if local.date() == ref.date() else f"{local:%Y-%m-%d} {text}"
+
+
+def minutes_text(minutes: float) -> str:
+    """`23 min`, `2 h 05 min`, `3 days`."""
+    if minutes < 60:
+        return f"{max(0, int(minutes))} min"
+    if minutes < 48 * 60:
+        return f"{int(minutes // 60)} h {int(minutes % 60):02d} min"
+    return plural(int(minutes // 1440), "day")
+
+
 class Reportable(Protocol):
     """What a reporting deadline is read from (an open incident of the review)."""
 
@@ -201,24 +221,41 @@ class Reportable(Protocol):
     def days_to_deadline(self) -> float | None: ...
     @property
     def overdue(self) -> bool: ...
+    @property
+    def serious_kind(self) -> str | None: ...
+    @property
+    def deadline_days(self) -> int | None: ...
+
+
+def clock_rule(incident: Reportable) -> str:
+    """`10-day clock: death`, `15-day clock`: which reporting clock applies (empty when none does)."""
+    if not incident.serious or incident.deadline_days is None:
+        return ""
+    kind = f": {incident.serious_kind.replace('_', ' ')}" if incident.serious_kind else ""
+    return f"{incident.deadline_days}-day clock{kind}"
 
 
 def deadline_text(incident: Reportable) -> str:
-    """`OVERDUE by 2 days — not reported`, `report due in 5 days`, `reported 2026-11-20`, ..."""
+    """`OVERDUE by 2 days — not reported (deadline 2026-11-04; 15-day clock)`, `report due in 1 day
+    (deadline 2026-11-24; 2-day clock: critical infrastructure)`, `reported 2026-11-20`, ... The days
+    count from the end of the reviewed week."""
     if incident.reported_at:
         d = as_date(incident.reported_at)
         return f"reported {d.isoformat() if d else incident.reported_at}"
     if not incident.serious:
         return "not a serious incident"
+    d = as_date(incident.deadline)
+    rule = clock_rule(incident)
+    detail = "; ".join(x for x in (f"deadline {d.isoformat()}" if d else "", rule) if x)
+    tail = f" ({detail})" if detail else ""
     if incident.days_to_deadline is None or missing(incident.days_to_deadline):
-        d = as_date(incident.deadline)
         return f"report by {d.isoformat()}" if d else "report deadline unknown"
     days = int(incident.days_to_deadline)
     if incident.overdue or days < 0:
-        return f"OVERDUE by {plural(abs(days), 'day')} — not reported"
+        return f"OVERDUE by {plural(abs(days), 'day')} — not reported{tail}"
     if days == 0:
-        return "report due today"
-    return f"report due in {plural(days, 'day')}"
+        return f"report due today{tail}"
+    return f"report due in {plural(days, 'day')}{tail}"
 
 
 # --- short names of metrics ----------------------------------------------------------------------------
@@ -245,6 +282,8 @@ SHORT: dict[str, str] = {
     "overdue_serious_incidents": "overdue serious",
     "open_high_severity_incidents": "open high-sev",
     "pii_share": "personal data",
+    "untrained_use_share": "untrained use",
+    "serious_incidents_due_soon": "reports due soon",
     "negative_feedback_share": "negative",
     "feedback_count": "feedback rows",
 }
@@ -252,3 +291,28 @@ SHORT: dict[str, str] = {
 
 def short(metric: str) -> str:
     return SHORT.get(metric, metric.replace("_", " "))
+
+
+CHECK_A_SAMPLE = "placed by text, not yet checked by a person — check a sample to confirm"
+
+
+def estimate_text(estimate: Any, basis: str | None = None) -> str | None:
+    """How a scope figure was made, in words (the `estimate` of DESIGN §12), or None without one."""
+    if not isinstance(estimate, dict) or "method" not in estimate:
+        return None
+    audited, inferred, labelled = (
+        int(estimate.get(k) or 0) for k in ("audited_n", "inferred_n", "labelled_n")
+    )
+    parts = [f"{labelled:,} labelled"] if labelled else []
+    if estimate["method"] == "labelled":
+        return f"from labels alone ({labelled:,} requests with a use case label)" if labelled else None
+    if estimate["method"] == "audited":
+        text = (
+            f"checked by a person: {audited:,} of this week's requests in the audit sample; "
+            f"{inferred:,} more placed by text and corrected with what the checks found"
+        )
+    else:
+        text = f"{CHECK_A_SAMPLE} ({inferred:,} requests placed by text)"
+    if parts:
+        text += f"; {', '.join(parts)}"
+    return text + (f". {basis[0].upper()}{basis[1:]}." if basis else "")

@@ -33,6 +33,14 @@ USAGE: tuple[tuple[str, str], ...] = (
 )
 
 
+# Week grain only: events whose user had no training valid at the event's time for its deployment (the
+# per-event flag `untrained`: postlaunch.rollup.UNTRAINED in DuckDB, a join with the training records in Spark).
+UNTRAINED: tuple[str, str] = (
+    "untrained_events",
+    "CAST(coalesce(sum(requests) FILTER (WHERE untrained), 0) AS BIGINT)",
+)
+
+
 def macro(name: str, **args: str) -> str:
     """The body of rule macro `name` (postlaunch.rules) with its parameters replaced by `args`, for an
     engine without the macro (Spark). Parameters are whole words of the body."""

@@ -33,6 +33,8 @@ RECORD_KEYS: tuple[str, ...] = (
     "next_review",
     "decided_at",
     "snapshot",
+    "runbook",  # the runbook a proposed pause or stop was taken under (DESIGN §14)
+    "return_criteria",  # the return criteria checked by a proposed return from pause
 )
 _COLUMNS: tuple[str, ...] = (
     "id",
@@ -65,6 +67,8 @@ class Proposal:
     next_review: date | None
     decided_at: datetime
     snapshot: str
+    runbook: str | None
+    return_criteria: str | None
     reason: str
     after_seq: int
     status: str  # open | recorded | withdrawn

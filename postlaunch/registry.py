@@ -71,6 +71,66 @@ class CostMatch(BaseModel):
     SubAccountId: list[str] = Field(default_factory=list)
 
 
+def _names(value: list[str]) -> list[str]:
+    """A list of names: none empty, none twice."""
+    seen: set[str] = set()
+    for item in value:
+        if not item.strip():
+            raise ValueError("an empty name is not allowed")
+        if item in seen:
+            raise ValueError(f"{item!r} is listed twice")
+        seen.add(item)
+    return value
+
+
+class Runbook(BaseModel):
+    """`[deployments.X.runbook]` (DESIGN §14): who may pause, what happens instead, and how to return."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    may_pause: list[str] = Field(
+        default_factory=list, description="identities or roles that may pause or stop"
+    )
+    fallback: str | None = Field(default=None, description="what happens instead, e.g. the manual process")
+    safe_state: str | None = Field(default=None, description="the state the system is left in while paused")
+    return_criteria: list[str] = Field(
+        default_factory=list, description="what must hold before a return to normal"
+    )
+    notify: list[str] = Field(
+        default_factory=list,
+        description="who must be told of a pause: provider, distributor, authority, staff",
+    )
+    fail_mode: Literal["closed", "open"] | None = Field(
+        default=None,
+        description="what the app does when it cannot read its status; default closed for high tier, else open",
+    )
+
+    @field_validator("return_criteria", mode="before")
+    @classmethod
+    def _one_or_many(cls, value: Any) -> Any:
+        return [value] if isinstance(value, str) else value
+
+    @field_validator("may_pause", "notify", "return_criteria")
+    @classmethod
+    def _no_repeats(cls, value: list[str]) -> list[str]:
+        return _names(value)
+
+    @field_validator("fallback", "safe_state")
+    @classmethod
+    def _not_blank(cls, value: str | None) -> str | None:
+        if value is not None and not value.strip():
+            raise ValueError("must not be empty (leave the key out instead)")
+        return value
+
+    def missing(self) -> list[str]:
+        """The keys a complete runbook needs and this one lacks (DESIGN §13 `pause`)."""
+        return [key for key in RUNBOOK_REQUIRED if not getattr(self, key)]
+
+
+# What a runbook needs to be complete: someone who may pause, the fallback, and when to return.
+RUNBOOK_REQUIRED = ("may_pause", "fallback", "return_criteria")
+
+
 class Deployment(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -94,6 +154,7 @@ class Deployment(BaseModel):
     anthropic_workspaces: list[str] = Field(default_factory=list)
     cost_match: CostMatch = Field(default_factory=CostMatch)
     thresholds: dict[str, Threshold] = Field(default_factory=dict)
+    runbook: Runbook = Field(default_factory=Runbook)
     scope_threshold: float | None = Field(
         default=None, ge=0, le=1, description="similarity below which an unlabeled request is out of scope"
     )
@@ -106,14 +167,7 @@ class Deployment(BaseModel):
     )
     @classmethod
     def _no_repeats(cls, value: list[str]) -> list[str]:
-        seen: set[str] = set()
-        for item in value:
-            if not item.strip():
-                raise ValueError("an empty name is not allowed")
-            if item in seen:
-                raise ValueError(f"{item!r} is listed twice")
-            seen.add(item)
-        return value
+        return _names(value)
 
     @field_validator("approved_use_cases")
     @classmethod
@@ -163,6 +217,13 @@ class Deployment(BaseModel):
                     f"use_case_examples.{use_case}: {len(examples)} examples, at most {MAX_EXAMPLES}"
                 )
         return self
+
+    @property
+    def fail_mode(self) -> Literal["closed", "open"]:
+        """What the app does when it cannot read its status: the runbook's, else closed for high tier."""
+        if self.runbook.fail_mode is not None:
+            return self.runbook.fail_mode
+        return "closed" if self.risk_tier == "high" else "open"
 
 
 class Registry(BaseModel):

@@ -1,8 +1,9 @@
 """The weekly rollup (DESIGN §18): the one owner of the additive aggregates every metric reads —
 `usage_rollup` (per deployment, local ISO week and grain key), `usage_week_users` (exact distinct users)
 and `feedback_rollup` — and of how they are kept current: ingest appends the aggregates of the rows
-it loads in the transaction that records its run, placement replaces the scope grain of the weeks it re-placed, and a
-rebuild recomputes everything from the stored events (a new database, a changed timezone).
+it loads in the transaction that records its run, placement and labels replace the scope grain of the weeks
+they changed, training records the week grain (its untrained measure), and a rebuild recomputes everything
+from the stored events (a new database, a changed timezone).
 
 It writes only these tables and `rollup_state`; metrics/ reads them (metrics/sql/rollup_*.sql).
 """
@@ -24,34 +25,64 @@ from postlaunch.errors import PostlaunchError
 TABLES = ("usage_rollup", "usage_week_users", "feedback_rollup")
 
 
+# An event whose user had no training valid at its time for its deployment (DESIGN §15); `e` is the event,
+# {training} the training records (the stored table, or a copy staged for an ingest's working connection).
+UNTRAINED = (
+    "NOT EXISTS (SELECT 1 FROM {training} t WHERE t.user_id = e.user_id "
+    "AND (t.deployment IS NULL OR t.deployment = e.deployment) AND t.completed_at <= e.ts "
+    "AND (t.expires_at IS NULL OR t.expires_at > e.ts))"
+)
+TRAINING = "training_records"
+_UNTRAINED_SUM = measures.UNTRAINED[1]
+
+
 @dataclass(frozen=True)
 class Grains:
-    """Which grouping sets of rollup_usage.sql to compute: the sets, how a row names its grain, and the
-    key columns (NULL for a column no set groups)."""
+    """Which grouping sets of rollup_usage.sql to compute: the sets, how a row names its grain, the key
+    columns (NULL for a column no set groups), and the untrained measure (week grain only) with the
+    per-event flag it sums."""
 
     sets: str
     grain: str
     keys: str
+    untrained: str = "CAST(NULL AS BIGINT)"
+    untrained_flag: str = "false"
 
 
-KEYS = "use_case, inferred_use_case, team, data_class, model"
+SCOPE_KEYS = "use_case, inferred_use_case, audited_use_case, inferred_band"
+KEYS = f"{SCOPE_KEYS}, team, data_class, model"
+_GROUPING = f"GROUPING({KEYS})"
 ALL_GRAINS = Grains(
-    sets="(deployment, wk), (deployment, wk, use_case, inferred_use_case), (deployment, wk, team), "
+    sets=f"(deployment, wk), (deployment, wk, {SCOPE_KEYS}), (deployment, wk, team), "
     "(deployment, wk, data_class), (deployment, wk, model)",
-    # GROUPING's bit is 1 for a column the row's set does not group
-    grain="CASE GROUPING(use_case, inferred_use_case, team, data_class, model) WHEN 31 THEN 'week' "
-    "WHEN 7 THEN 'scope' WHEN 27 THEN 'team' WHEN 29 THEN 'data_class' ELSE 'model' END",
+    # GROUPING's bit is 1 for a column the row's set does not group (the first column is the highest bit)
+    grain=f"CASE {_GROUPING} WHEN 127 THEN 'week' "
+    "WHEN 7 THEN 'scope' WHEN 123 THEN 'team' WHEN 125 THEN 'data_class' ELSE 'model' END",
     keys=KEYS,
+    untrained=f"CASE {_GROUPING} WHEN 127 THEN {_UNTRAINED_SUM} END",
+    untrained_flag=UNTRAINED,
 )
 SCOPE_GRAIN = Grains(
-    sets="(deployment, wk, use_case, inferred_use_case)",
+    sets=f"(deployment, wk, {SCOPE_KEYS})",
     grain="'scope'",
-    keys="use_case, inferred_use_case, NULL, NULL, NULL",
+    keys=f"{SCOPE_KEYS}, NULL, NULL, NULL",
+)
+WEEK_GRAIN = Grains(
+    sets="(deployment, wk)",
+    grain="'week'",
+    keys="NULL, NULL, NULL, NULL, NULL, NULL, NULL",
+    untrained=_UNTRAINED_SUM,
+    untrained_flag=UNTRAINED,
+)
+# New rows of an ingested file: no placement, no person's label yet.
+NEW_ROWS = (
+    "(SELECT *, CAST(NULL AS VARCHAR) AS inferred_use_case, CAST(NULL AS VARCHAR) AS audited_use_case, "
+    "CAST(NULL AS SMALLINT) AS inferred_band FROM {source})"
 )
 _USAGE_COLUMNS = (
-    "deployment, wk, grain, use_case, inferred_use_case, team, data_class, model, events, errors, "
-    "escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, uncosted_output_tokens, "
-    "uncosted_token_events"
+    "deployment, wk, grain, use_case, inferred_use_case, audited_use_case, inferred_band, team, data_class, "
+    "model, events, errors, escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, "
+    "uncosted_output_tokens, uncosted_token_events, untrained_events"
 )
 
 
@@ -75,20 +106,29 @@ class Touched:
     hi: datetime
 
 
-def _usage_sql(source: str, inferred: str, grains: Grains) -> str:
+def _usage_sql(source: str, grains: Grains, training: str = TRAINING) -> str:
     return _sql(
         "rollup_usage",
         source=source,
-        inferred=inferred,
         sets=grains.sets,
         grain=grains.grain,
         keys=grains.keys,
         measures=measures.select_list(measures.USAGE),
+        untrained=grains.untrained,
+        untrained_flag=grains.untrained_flag.replace("{training}", training),
     )
 
 
+def scope_events(where: str) -> str:
+    """Loaded usage events with the labels and audit draws the scope grain reads (scope_events.sql), as a
+    relation; `where` filters usage_loaded `e` with the caller's parameters."""
+    return f"({_sql('scope_events', where=where)})"
+
+
 def _sql(name: str, **parts: str) -> str:
-    text = sqlfiles.sql_text(sqlfiles.CORE_SQL, name)
+    """postlaunch/sql/NAME.sql without its comment lines, each {part} filled in."""
+    lines = sqlfiles.sql_text(sqlfiles.CORE_SQL, name).splitlines()
+    text = "\n".join(line for line in lines if not line.lstrip().startswith("--"))
     for key, value in parts.items():
         text = text.replace("{" + key + "}", value)
     return text
@@ -151,14 +191,26 @@ def _span(conn: duckdb.DuckDBPyConnection, source: str) -> tuple[datetime | None
     return lo, hi
 
 
-def stage_usage(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str) -> Touched | None:
-    """Compute the aggregates of the usage rows in relation `source` (new rows of an ingest, not placed yet)
-    into the temp table `table`, without the database; `append_staged` writes them. Returns what they
-    touched (None: no rows)."""
+def stage_training(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Copy the stored training records (small) into the temp table `table` (the database attached for
+    reading), for stage_usage's untrained measure."""
+    _execute(
+        conn,
+        f"CREATE OR REPLACE TEMP TABLE {table} AS "
+        f"SELECT user_id, deployment, completed_at, expires_at FROM {TRAINING}",
+    )
+
+
+def stage_usage(
+    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str, training: str
+) -> Touched | None:
+    """Compute the aggregates of the usage rows in relation `source` (new rows of an ingest, not placed or
+    labelled yet) into the temp table `table`, without the database (`training`: the temp table of
+    stage_training); `append_staged` writes them. Returns what they touched (None: no rows)."""
     lo, hi = _span(conn, source)
     if lo is None or hi is None:
         return None
-    sql = _usage_sql(source, "NULL", ALL_GRAINS)
+    sql = _usage_sql(NEW_ROWS.format(source=source), ALL_GRAINS, f"temp.{training}")
     _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
     deployments = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
     return Touched(sorted(deployments), lo, hi)
@@ -252,8 +304,9 @@ def recount_users(conn: duckdb.DuckDBPyConnection, timezone: str, touched: Touch
 def replace_scope(
     conn: duckdb.DuckDBPyConnection, timezone: str, deployment: str, lo: datetime, hi: datetime
 ) -> None:
-    """Recompute the scope grain of `deployment`'s weeks that hold lo..hi from its stored events (after
-    placement changed inferred use cases; inside the caller's transaction)."""
+    """Recompute the scope grain of `deployment`'s weeks that hold lo..hi from its loaded events, labels
+    and audit draws (after placement changed inferred use cases, or labels arrived; inside the caller's
+    transaction)."""
     wks = week_indexes(timezone, lo, hi)
     start = wk.week_bounds(wk.week_of_index(wks[0]), timezone)[0]
     end = wk.week_bounds(wk.week_of_index(wks[-1]), timezone)[1]
@@ -262,13 +315,56 @@ def replace_scope(
         "DELETE FROM usage_rollup WHERE deployment = $dep AND grain = 'scope' AND list_contains($wks::BIGINT[], wk)",
         {"dep": deployment, "wks": wks},
     )
-    source = "(SELECT * FROM usage_loaded WHERE deployment = $dep AND ts >= $lo AND ts < $hi)"
-    sql = _usage_sql(source, "inferred_use_case", SCOPE_GRAIN)
+    source = scope_events("e.deployment = $dep AND e.ts >= $lo AND e.ts < $hi")
+    sql = _usage_sql(source, SCOPE_GRAIN)
     _execute(
         conn,
         f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
         {"dep": deployment, "lo": start, "hi": end, **wk.tz_params(timezone, start, end)},
     )
+
+
+def replace_scope_of_events(conn: duckdb.DuckDBPyConnection, timezone: str, identities: str) -> None:
+    """Recompute the scope grain of the weeks holding the usage events whose identities the relation
+    `identities` lists (a column `identity`), per deployment (labels arrived for them)."""
+    spans = _execute(
+        conn,
+        f"SELECT deployment, min(ts), max(ts) FROM usage_loaded WHERE identity IN (SELECT identity FROM {identities}) "
+        "GROUP BY deployment ORDER BY deployment",
+    )
+    for deployment, lo, hi in spans:
+        replace_scope(conn, timezone, deployment, lo, hi)
+
+
+def replace_week_grain(
+    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, every_deployment: Iterable[str]
+) -> list[str]:
+    """After training records were loaded (relation `source`, with a `deployment` column; NULL = every
+    deployment): recompute the week grain, whose untrained measure joins the training records, of the
+    deployments they touch from their loaded events (inside the caller's transaction). Returns those
+    deployments. A rollup not built from stored events here (another engine's) is left alone."""
+    state = read_state(conn)
+    if state is None or state.source != "duckdb":
+        return []
+    named = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
+    ids = sorted(set(every_deployment)) if None in named else sorted(str(d) for d in named)
+    if not ids:
+        return []
+    _execute(
+        conn,
+        "DELETE FROM usage_rollup WHERE grain = 'week' AND list_contains($ids::VARCHAR[], deployment)",
+        {"ids": ids},
+    )
+    events = scope_events("list_contains($ids::VARCHAR[], e.deployment)")
+    lo, hi = _span(conn, "usage_loaded")
+    if lo is not None and hi is not None:
+        sql = _usage_sql(events, WEEK_GRAIN)
+        _execute(
+            conn,
+            f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+            {"ids": ids, **wk.tz_params(timezone, lo, hi)},
+        )
+    return ids
 
 
 def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterable[str] | None = None) -> None:
@@ -279,11 +375,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
     params = {} if ids is None else {"ids": ids}
     for table in TABLES:
         _execute(conn, f"DELETE FROM {table}{where}", params)
-    usage = (
-        "usage_loaded"
-        if ids is None
-        else "(SELECT * FROM usage_loaded WHERE list_contains($ids::VARCHAR[], deployment))"
-    )
+    usage = scope_events("true" if ids is None else "list_contains($ids::VARCHAR[], e.deployment)")
     feedback = (
         "feedback_loaded"
         if ids is None
@@ -291,7 +383,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
     )
     lo, hi = _span(conn, "usage_loaded")
     if lo is not None and hi is not None:
-        sql = _usage_sql(usage, "inferred_use_case", ALL_GRAINS)
+        sql = _usage_sql(usage, ALL_GRAINS)
         _execute(
             conn,
             f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",

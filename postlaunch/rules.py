@@ -28,8 +28,50 @@ MACROS: dict[str, str] = {
 }
 
 
-def macro_statements() -> list[str]:
-    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in MACROS.items()]
+# Installed by schema migration 5 (a released migration's macros are never changed; a new one adds its own).
+SOURCE_ROW_MACROS: dict[str, str] = {
+    # The identity of a quarantined source row: its kind, its text as read (redacted like request_text;
+    # `fallback`, the file's sha256 and line, where no text was kept) and which occurrence of that text
+    # in its file it is. A re-ingest of the same rows meets the same keys, so nothing is quarantined twice.
+    "pl_source_row_key(kind, raw, fallback, occurrence)": "md5_number(kind || chr(31) || coalesce(raw, fallback) "
+    "|| chr(31) || CAST(occurrence AS VARCHAR))",
+}
+
+
+def macro_statements(macros: dict[str, str] | None = None) -> list[str]:
+    chosen = MACROS if macros is None else macros
+    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in chosen.items()]
+
+
+# EU AI Act Art. 73: days from awareness to report a serious incident, by its `serious_kind` (DESIGN §16).
+# An incident without a kind, or of kind `other`, has the general clock: setting reporting_deadline_days
+# (15 by default). The setting shortens the short clocks too, but never lengthens them.
+SERIOUS_KINDS: dict[str, int | None] = {
+    "death": 10,
+    "critical_infrastructure": 2,
+    "widespread_infringement": 2,
+    "other": None,  # the general clock
+}
+# A deadline this close (days) is a warning before it is overdue.
+DUE_SOON_DAYS = 2
+
+# Installed by migration 6 (a changed macro needs a new migration; migration 2's list stays as released).
+CLOCK_MACROS: dict[str, str] = {
+    # Days to report a serious incident of `kind`, given the general clock `general_days` (the setting).
+    "pl_reporting_days(kind, general_days)": "CASE kind "
+    + " ".join(f"WHEN '{k}' THEN least({d}, general_days)" for k, d in SERIOUS_KINDS.items() if d is not None)
+    + " ELSE general_days END",
+}
+
+
+def clock_macro_statements() -> list[str]:
+    return [f"CREATE OR REPLACE MACRO {signature} AS {body}" for signature, body in CLOCK_MACROS.items()]
+
+
+def reporting_days(kind: str | None, general_days: int) -> int:
+    """The Python twin of pl_reporting_days, for messages."""
+    days = SERIOUS_KINDS.get(kind) if kind else None
+    return general_days if days is None else min(days, general_days)
 
 
 def data_class_rank(data_class: str) -> int:

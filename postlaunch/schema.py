@@ -309,6 +309,203 @@ MIGRATIONS: list[tuple[int, str, list[str]]] = [
         ],
     ),
     (
+        5,
+        "quarantine: field, source-row key, runs that met it; superseding decisions; notification deliveries",
+        [
+            *rules.macro_statements(rules.SOURCE_ROW_MACROS),
+            # the column(s) a reason is about (NULL: the whole row), the source row's identity
+            # (pl_source_row_key) and every run that met the row (the first is run_id)
+            "ALTER TABLE quarantine ADD COLUMN field VARCHAR",
+            "ALTER TABLE quarantine ADD COLUMN source_key UHUGEINT",
+            "ALTER TABLE quarantine ADD COLUMN seen_in_runs VARCHAR[]",
+            """
+            UPDATE quarantine SET
+                field = nullif(s.field, ''),
+                source_key = s.source_key,
+                seen_in_runs = [quarantine.run_id]
+            FROM (
+                SELECT q.rowid AS rid,
+                       regexp_extract(q.reason, '^line [0-9]+: (?:required field )?([A-Za-z_]+) ', 1) AS field,
+                       pl_source_row_key(q.kind, q.raw, coalesce(r.sha256, q.file) || ':' || coalesce(q.line, -1),
+                           row_number() OVER (PARTITION BY q.run_id, q.kind, q.raw ORDER BY q.line)) AS source_key
+                FROM quarantine q LEFT JOIN ingest_runs r USING (run_id)
+            ) s
+            WHERE quarantine.rowid = s.rid
+            """,
+            # the record a decision replaces for the same deployment-week (decide --supersede)
+            "ALTER TABLE decisions ADD COLUMN supersedes BIGINT",
+            """
+            CREATE TABLE notifications (
+                notify_id   VARCHAR NOT NULL,   -- one `postlaunch notify` run
+                week        VARCHAR NOT NULL,   -- the ISO week of the digest
+                channel     VARCHAR NOT NULL,   -- email | webhook
+                recipient   VARCHAR NOT NULL,   -- an e-mail address, or a webhook URL with its secret path hidden
+                deployments VARCHAR[] NOT NULL, -- the deployments the message covered
+                attachments VARCHAR[],          -- review packs attached (file names)
+                status      VARCHAR NOT NULL,   -- sent (the server or receiver accepted it) | failed
+                attempts    INTEGER NOT NULL,
+                detail      VARCHAR,            -- the server's answer (HTTP status, SMTP reply) or the error
+                started_at  TIMESTAMP NOT NULL, -- UTC
+                finished_at TIMESTAMP NOT NULL,
+                who         VARCHAR,
+                host        VARCHAR
+            )
+            """,
+        ],
+    ),
+    (
+        6,
+        "readiness and training records, serious_kind, the untrained measure, the operating status "
+        "(decision follow-ups, status keys, status reads), the reporting-clock macro",
+        [
+            """
+            CREATE TABLE readiness_records (
+                identity      UHUGEINT NOT NULL, -- md5 of the normalized content (records are append-only)
+                content_hash  UHUGEINT NOT NULL,
+                deployment    VARCHAR NOT NULL,
+                item          VARCHAR NOT NULL,  -- use_case, owner, testing, training, access, monitoring, pause
+                status        VARCHAR NOT NULL,  -- met, not_met, unknown
+                evidence      VARCHAR NOT NULL,  -- a link or a sentence
+                evidence_date DATE NOT NULL,
+                reviewed_by   VARCHAR NOT NULL,
+                expires       DATE,              -- NULL: evidence_date + 12 / 6 / 3 months by tier
+                source        VARCHAR NOT NULL,  -- file | form (who: the ingest run's `who`)
+                recorded_at   TIMESTAMP NOT NULL DEFAULT (now()::TIMESTAMP),
+                run_id        VARCHAR NOT NULL,
+                line          BIGINT
+            )
+            """,
+            """
+            CREATE TABLE training_records (
+                identity     UHUGEINT NOT NULL,
+                content_hash UHUGEINT NOT NULL,
+                user_id      VARCHAR NOT NULL,
+                completed_at TIMESTAMP NOT NULL, -- UTC
+                deployment   VARCHAR,            -- NULL: valid for every deployment
+                course       VARCHAR,
+                expires_at   TIMESTAMP,          -- NULL: does not expire
+                provider     VARCHAR,
+                run_id       VARCHAR NOT NULL,
+                line         BIGINT
+            )
+            """,
+            "ALTER TABLE incidents ADD COLUMN serious_kind VARCHAR",
+            "ALTER TABLE incident_history ADD COLUMN serious_kind VARCHAR",
+            # week grain only: events whose user had no training valid at the event's time (NULL elsewhere)
+            "ALTER TABLE usage_rollup ADD COLUMN untrained_events BIGINT",
+            # decision record fields (postlaunch.decisions.OPTIONAL_FIELDS): the runbook a pause or stop was
+            # taken under, and the return criteria checked by a return to normal (both JSON)
+            "ALTER TABLE decisions ADD COLUMN runbook VARCHAR",
+            "ALTER TABLE decisions ADD COLUMN return_criteria VARCHAR",
+            """
+            CREATE TABLE decision_followups (
+                seq          BIGINT PRIMARY KEY,  -- 1, 2, 3 ... in the order recorded
+                decision_seq BIGINT NOT NULL,     -- the decision it follows up
+                decision_hash VARCHAR NOT NULL,   -- that decision's hash (binds the two chains)
+                kind         VARCHAR NOT NULL,    -- notified
+                item         VARCHAR NOT NULL,    -- who was told (an entry of the runbook's notify list)
+                recorded_by  VARCHAR NOT NULL,
+                recorded_at  TIMESTAMP NOT NULL,  -- UTC
+                prev_hash    VARCHAR NOT NULL,
+                hash         VARCHAR NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE status_keys (
+                key_id     VARCHAR PRIMARY KEY,
+                deployment VARCHAR NOT NULL,      -- a deployment id, or * for every deployment
+                key_hash   VARCHAR NOT NULL,      -- sha256 of the whole key; the key itself is never stored
+                label      VARCHAR,
+                created_by VARCHAR NOT NULL,
+                created_at TIMESTAMP NOT NULL,
+                revoked_by VARCHAR,
+                revoked_at TIMESTAMP
+            )
+            """,
+            """
+            CREATE TABLE status_reads (
+                read_at      TIMESTAMP NOT NULL,  -- UTC
+                key_id       VARCHAR,             -- NULL: no or an unknown key
+                deployment   VARCHAR,             -- NULL: the request named no deployment we know
+                flag_key     VARCHAR,
+                outcome      VARCHAR NOT NULL,    -- ok, unauthorized, forbidden, not_found
+                mode         VARCHAR,             -- the mode answered (ok reads)
+                decision_seq BIGINT,              -- the decision that set that mode (NULL: the registry's)
+                client       VARCHAR              -- remote address and user agent
+            )
+            """,
+            *rules.clock_macro_statements(),
+            # a proposal keeps what its decision record will carry (DESIGN §14, §17)
+            "ALTER TABLE decision_proposals ADD COLUMN runbook VARCHAR",
+            "ALTER TABLE decision_proposals ADD COLUMN return_criteria VARCHAR",
+        ],
+    ),
+    (
+        7,
+        "the weekly audit sample (scope_draws), labels with their history, score bands of placements",
+        [
+            "ALTER TABLE usage_events ADD COLUMN inferred_band SMALLINT",  # score - threshold, in bands
+            "ALTER TABLE usage_rollup ADD COLUMN audited_use_case VARCHAR",  # scope: a person's label of a drawn event
+            "ALTER TABLE usage_rollup ADD COLUMN inferred_band SMALLINT",  # scope: the placement's score band
+            """
+            CREATE TABLE scope_draws (
+                draw_id     VARCHAR PRIMARY KEY,
+                deployment  VARCHAR NOT NULL,
+                week        VARCHAR NOT NULL,      -- ISO week, 2026-W47
+                seed        BIGINT NOT NULL,       -- orders the population (md5 of seed and identity)
+                requested   INTEGER NOT NULL,      -- --n
+                drawn       INTEGER NOT NULL,      -- events drawn (fewer when the population is smaller)
+                population  BIGINT NOT NULL,       -- events with text and no label, not drawn before
+                drawn_at    TIMESTAMP NOT NULL,    -- UTC
+                drawn_by    VARCHAR NOT NULL,
+                os_user     VARCHAR,
+                host        VARCHAR
+            )
+            """,
+            """
+            CREATE TABLE scope_draw_events (
+                draw_id  VARCHAR NOT NULL,
+                position INTEGER NOT NULL,          -- 1, 2, ... in the order drawn
+                identity UHUGEINT NOT NULL,         -- usage_events.identity
+                event_id VARCHAR NOT NULL           -- as the sample CSV names it (# + hex identity without one)
+            )
+            """,
+            """
+            CREATE TABLE labels (
+                identity     UHUGEINT NOT NULL,    -- usage_events.identity of the labelled event
+                content_hash UHUGEINT NOT NULL,
+                version      INTEGER NOT NULL,     -- 1 for the first label of the event, +1 per change
+                event_id     VARCHAR NOT NULL,
+                deployment   VARCHAR NOT NULL,
+                use_case     VARCHAR NOT NULL,     -- an approved use case, another name, or out_of_scope
+                labelled_by  VARCHAR NOT NULL,
+                labelled_at  TIMESTAMP NOT NULL,   -- UTC; the load time when the file gave none
+                note         VARCHAR,
+                source       VARCHAR NOT NULL,     -- file | dashboard
+                run_id       VARCHAR NOT NULL,
+                line         BIGINT
+            )
+            """,
+            """
+            CREATE TABLE label_history (
+                identity     UHUGEINT NOT NULL,
+                content_hash UHUGEINT NOT NULL,
+                version      INTEGER NOT NULL,
+                event_id     VARCHAR NOT NULL,
+                deployment   VARCHAR NOT NULL,
+                use_case     VARCHAR NOT NULL,
+                labelled_by  VARCHAR NOT NULL,
+                labelled_at  TIMESTAMP NOT NULL,
+                note         VARCHAR,
+                source       VARCHAR NOT NULL,
+                run_id       VARCHAR NOT NULL,
+                line         BIGINT,
+                loaded_at    TIMESTAMP NOT NULL
+            )
+            """,
+        ],
+    ),
+    (
         8,
         "ingest leases (a file appended in short transactions is loaded only when its run is recorded), "
         "the readers' views of loaded rows, and the rollup's example texts",

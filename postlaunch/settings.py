@@ -8,12 +8,13 @@ these declarations and a test keeps the two equal. Unknown keys, at any depth, a
 from __future__ import annotations
 
 import os
+import re
 import tomllib
 from pathlib import Path
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
@@ -24,6 +25,7 @@ ENV_PREFIX = "POSTLAUNCH_"
 DEFAULT_CONFIG = Path("postlaunch.toml")
 REGISTRY_KEY = "deployments"
 ACCESS_KEY = "access"
+EMAIL = re.compile(r"[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;]+")  # an address, not a display name
 
 
 class MinN(BaseModel):
@@ -51,6 +53,43 @@ class ModelPrice(BaseModel):
     model_config = ConfigDict(extra="forbid")
     input_per_million: float = Field(ge=0, description="price of a million input tokens")
     output_per_million: float = Field(ge=0, description="price of a million output tokens")
+
+
+class SmtpSettings(BaseModel):
+    """The mail server `postlaunch notify --smtp` sends the weekly digest through."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+    host: str | None = Field(default=None, description="SMTP server name or address (notify --smtp needs it)")
+    port: int = Field(default=587, ge=1, le=65535, description="SMTP port (587 with starttls, 25 without)")
+    user: str | None = Field(default=None, description="login name (none: no login)")
+    password: SecretStr | None = Field(
+        default=None, description="login password (set it in the environment, not in the file)"
+    )
+    from_: str | None = Field(
+        default=None,
+        alias="from",
+        description="the sender address of the digest, e.g. postlaunch@example.org",
+    )
+    starttls: bool = Field(default=True, description="upgrade the connection with STARTTLS before logging in")
+
+    @field_validator("from_")
+    @classmethod
+    def _an_address(cls, value: str | None) -> str | None:
+        if value is not None and not EMAIL.fullmatch(value.strip()):
+            raise ValueError(f"{value!r} is not an e-mail address")
+        return value.strip() if value else value
+
+
+class NotifySettings(BaseModel):
+    """How hard `notify` tries (who receives the digest is the registry's: owners and [access] governance)."""
+
+    model_config = ConfigDict(extra="forbid")
+    timeout_seconds: float = Field(
+        default=10.0, gt=0, le=120, description="time-out of one SMTP or webhook attempt"
+    )
+    retries: int = Field(
+        default=2, ge=0, le=5, description="further attempts after a failed delivery that may pass on retry"
+    )
 
 
 class Settings(BaseSettings):
@@ -86,7 +125,11 @@ class Settings(BaseSettings):
         "cards, IBANs, national ids), or drop the text (the personal-data count is kept in every case)",
     )
     reporting_deadline_days: int = Field(
-        default=15, ge=0, description="days from aware_at (else opened_at) to report a serious incident"
+        default=15,
+        ge=0,
+        description="days from aware_at (else opened_at) to report a serious incident of serious_kind other "
+        "or without a kind; the shorter statutory clocks (death 10, critical_infrastructure and "
+        "widespread_infringement 2) apply unless this is shorter still",
     )
     min_n: MinN = Field(
         default_factory=lambda: MinN(), description="minimum samples before a proportion alerts"
@@ -110,6 +153,16 @@ class Settings(BaseSettings):
     )
     baseline_weeks: int = Field(
         default=4, ge=1, description="weeks after launch with data that form the use-case baseline"
+    )
+    status_file: Path | None = Field(
+        default=None,
+        description="a flagd flag file that every decision rewrites atomically with each deployment's "
+        "operating mode (postlaunch status --format flagd); unset: no file is written",
+    )
+    pause_ack_minutes: int = Field(
+        default=15,
+        ge=1,
+        description="minutes after a pause or stop until 'not yet observed by the app' becomes an alert",
     )
     lock_timeout_seconds: float = Field(
         default=30.0, gt=0, description="how long a command waits for another process's database lock"
@@ -139,6 +192,26 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=200, gt=0, description="the largest file the dashboard's Data page accepts, in megabytes"
     )
+    dashboard_url: str | None = Field(
+        default=None,
+        description="the dashboard's address as owners open it (e.g. https://postlaunch.example.org); the "
+        "digest links to its views (none: no links)",
+    )
+    smtp: SmtpSettings = Field(
+        default_factory=lambda: SmtpSettings(), description="the mail server of `notify --smtp`"
+    )
+    notify: NotifySettings = Field(
+        default_factory=lambda: NotifySettings(), description="the weekly digest (`postlaunch notify`)"
+    )
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _base_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", value.strip()):
+            raise ValueError(f"{value!r} is not an http(s) address such as https://postlaunch.example.org")
+        return value.strip().rstrip("/")
 
     @field_validator("timezone")
     @classmethod
@@ -282,12 +355,14 @@ def settings_doc() -> str:
         default = field.get_default(call_default_factory=True)
         if isinstance(default, BaseModel):
             default = ""
-        shown = f"`{default}`" if default not in ("", {}, None) else ""
+        shown = f"`{default}`" if default not in ("", {}, None, []) else ""
         rows.append(f"| `{name}` | `{env}` | {shown} | {field.description or ''} |")
 
     for name, field in Settings.model_fields.items():
         add(name, field, f"{ENV_PREFIX}{name.upper()}")
-        if name == "min_n":
-            for sub, subfield in MinN.model_fields.items():
-                add(f"min_n.{sub}", subfield, f"{ENV_PREFIX}MIN_N__{sub.upper()}")
+        nested = field.get_default(call_default_factory=True)
+        if isinstance(nested, BaseModel):
+            for sub, subfield in type(nested).model_fields.items():
+                key = subfield.alias or sub
+                add(f"{name}.{key}", subfield, f"{ENV_PREFIX}{name.upper()}__{key.upper()}")
     return "\n".join(rows) + "\n"

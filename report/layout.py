@@ -6,6 +6,7 @@ colours, and which way a change is bad. Pure declarations and small functions ov
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Protocol
 
 from postlaunch.catalog import BY_NAME, Status
 from postlaunch.fmt import missing
@@ -53,7 +54,11 @@ TILES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ("unapproved_team_share", "data_class_violation_share", "use_case_drift_js"),
     ),
     ("cost", "cost_total", ("budget_burn", "cost_per_event", "cost_wow_change")),
-    ("risk", "open_incidents", ("overdue_serious_incidents", "open_high_severity_incidents", "pii_share")),
+    (
+        "risk",
+        "open_incidents",
+        ("overdue_serious_incidents", "open_high_severity_incidents", "pii_share", "untrained_use_share"),
+    ),
     ("feedback", "negative_feedback_share", ("feedback_count",)),
 )
 
@@ -179,3 +184,43 @@ def cost_note(usage_cost_source: str | None, unpriced: Mapping[str, int] | None)
         named = ", ".join(f"{model} ({events:,} requests)" for model, events in unpriced.items())
         parts.append(f"no price for {named}: not counted")
     return "; ".join(parts) or None
+
+
+# --- the readiness checklist (DESIGN §13) --------------------------------------------------------------
+
+
+class _Readiness(Protocol):
+    @property
+    def status(self) -> str | None: ...
+    @property
+    def expired(self) -> bool: ...
+    @property
+    def check(self) -> str: ...
+    @property
+    def blocks_expand(self) -> bool: ...
+
+
+def readiness_level(item: _Readiness) -> str:
+    """How a readiness item is coloured: ok (met and standing), warn (met but challenged by the data, or
+    unchecked where that keeps expand away), critical (not met or expired), unknown (no record, or
+    claimed unknown)."""
+    if item.status is None or item.status == "unknown":
+        return "unknown"
+    if item.status == "not_met" or item.expired:
+        return "critical"
+    return "warn" if item.blocks_expand or item.check == "challenged" else "ok"
+
+
+READINESS_LABEL = {"ok": "met", "warn": "challenged", "critical": "not met", "unknown": "no record"}
+
+
+def readiness_label(item: _Readiness) -> str:
+    """`met`, `expired`, `not met`, `challenged`, `unknown`, `no record`: one word for the mark."""
+    level = readiness_level(item)
+    if item.status == "unknown":
+        return "unknown"
+    if item.expired:
+        return "expired"
+    if level == "warn" and item.check == "unknown":
+        return "unchecked"
+    return READINESS_LABEL[level]

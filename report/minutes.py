@@ -1,6 +1,7 @@
 """The weekly review as Markdown minutes (`postlaunch review --format md`): what the meeting reads top
 to bottom — header, recommendation, metric tables per category, alerts, incidents, scope examples,
-changes — and a blank Decision section to fill in. Pure: a `Review` in, text out.
+changes — and the Decision section: the week's standing decision, or blank lines to fill in. Pure: a
+`Review` (and the standing `DecisionRecord`) in, text out.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from typing import Any
 from metrics.model import MetricResult, Review
 from postlaunch import fmt
 from postlaunch.catalog import CATEGORIES
+from postlaunch.decisions import DecisionRecord
 from report import layout
+from report.decision import BLANK, decision_lines, record_line
 
 _TITLES = {
     "quality": "Quality",
@@ -84,6 +87,25 @@ def _recommendation(review: Review) -> list[str]:
     return lines + ["", "_The dashboard recommends; the owner decides._"]
 
 
+def _readiness(review: Review) -> list[str]:
+    if not review.readiness:
+        return []
+    lines = [
+        "",
+        "## Readiness",
+        "",
+        "| item | status | what the data says | evidence | valid until |",
+        "|---|---|---|---|---|",
+    ]
+    for r in review.readiness:
+        label = layout.readiness_label(r)
+        lines.append(
+            f"| {r.item} | {'**' + label + '**' if r.blocks_expand else label} | {_cell(r.message)} | "
+            f"{_cell(r.evidence or '')} | {r.expires or ''} |"
+        )
+    return lines
+
+
 def _metric_tables(review: Review) -> list[str]:
     lines = ["", "## Metrics"]
     absent = [f"no {layout.FEED_WORDS[kind]} data loaded" for kind in layout.absent_kinds(review.feeds)]
@@ -140,6 +162,10 @@ def _incidents(review: Review) -> list[str]:
 
 def _examples(review: Review) -> list[str]:
     lines = ["", "## Outside the approved use", ""]
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    if how:
+        lines += [f"How the out-of-scope share was made: {how}", ""]
     if not review.out_of_scope_examples:
         return lines + ["No out-of-scope requests this week."]
     for ex in review.out_of_scope_examples:
@@ -175,27 +201,39 @@ def _new_use_cases(review: Review) -> list[str]:
     return lines + [f"Seen this week, absent from {weeks}:"] + [f"- `{uc}`" for uc in review.new_use_cases]
 
 
-def _decision(review: Review) -> list[str]:
-    return [
-        "",
-        "## Decision",
-        "",
-        "- Decision (expand | continue | limit | pause | stop): ______________________",
-        "- Rationale: ______________________________________________________",
-        "- Decided by: ______________________",
-        "- Attendees: ______________________________________________________",
-        "- Actions (who, what, by when): ____________________________________",
-        "- Next review: ______________",
+def _decision(review: Review, decision: DecisionRecord | None) -> list[str]:
+    lines = ["", "## Decision", ""]
+    if decision is not None:
+        lines += [f"Recorded as {record_line(decision)}:", ""]
+        lines += [f"- {label.capitalize()}: {_line(value)}" for label, value in decision_lines(decision)]
+        return lines + [
+            "",
+            f"To replace it: `postlaunch decide --deployment {review.deployment} --week {review.week} "
+            '--decision ACTION --rationale "..." --by NAME --supersede`.',
+        ]
+    hints = {"decision": " (expand | continue | limit | pause | stop)", "actions": " (who, what, by when)"}
+    lines += [f"- {label.capitalize()}{hints.get(label, '')}: {BLANK}" for label, _ in decision_lines(None)]
+    return lines + [
         "",
         f"Record it with `postlaunch decide --deployment {review.deployment} --week {review.week} "
         '--decision ACTION --rationale "..." --by NAME`.',
     ]
 
 
-def render_markdown(review: Review) -> str:
-    """The review as Markdown minutes, ending with a newline."""
+def render_markdown(review: Review, decision: DecisionRecord | None = None) -> str:
+    """The review as Markdown minutes, ending with a newline; `decision` is the week's standing decision
+    (blank lines to fill in without one)."""
     lines = _header(review)
-    for part in (_recommendation, _metric_tables, _alerts, _incidents, _examples, _changes, _new_use_cases):
+    for part in (
+        _recommendation,
+        _readiness,
+        _metric_tables,
+        _alerts,
+        _incidents,
+        _examples,
+        _changes,
+        _new_use_cases,
+    ):
         lines += part(review)
-    lines += _decision(review)
+    lines += _decision(review, decision)
     return "\n".join(lines) + "\n"

@@ -21,7 +21,9 @@ from metrics.pages import week_bounds_utc
 from postlaunch import fmt
 from postlaunch.catalog import BY_NAME, CATEGORIES
 from postlaunch.config import Context
+from postlaunch.decisions import DecisionRecord, standing_decision
 from report import layout
+from report.decision import decision_lines, record_line
 from report.svg import Marker, Point, trend_svg
 
 _CSS = """
@@ -95,6 +97,18 @@ def _recommendation(review: Review) -> str:
         f'<section class="rec" style="--c:{color}"><div>Recommendation: <span class="action">{_e(action)}</span></div>'
         f"<ul>{items or '<li>no rule fired</li>'}</ul>"
         '<p class="sub">The dashboard recommends; the owner decides.</p></section>'
+    )
+
+
+def _readiness(review: Review) -> str:
+    rows = []
+    for r in review.readiness:
+        level = layout.readiness_level(r)
+        color = layout.STATUS_COLOR.get(level if level != "unknown" else "insufficient_data", "#8c8c8c")
+        label = f'<span class="badge" style="--c:{color}">{_e(layout.readiness_label(r))}</span>'
+        rows.append([_e(r.item), label, _e(r.message), _e(r.evidence or ""), _e(r.expires or "")])
+    return _table(
+        ["item", "status", "what the data says", "evidence", "valid until"], rows, "No readiness recorded."
     )
 
 
@@ -172,11 +186,14 @@ def _incidents(review: Review) -> str:
 
 
 def _out_of_scope(review: Review) -> str:
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    note = f'<p class="note">How the out-of-scope share was made: {_e(how)}</p>' if how else ""
     rows = []
     for ex in review.out_of_scope_examples:
         shown = "<br>".join(f"“{_e(t)}”" for t in ex.examples[:3])
         rows.append([_e(ex.use_case), _e(ex.source), _e(f"{ex.events:,}"), shown])
-    return _table(
+    return note + _table(
         ["use case", "how known", "requests", "examples"], rows, "No requests outside the approved use."
     )
 
@@ -291,17 +308,37 @@ def _figures(review: Review, trends: pd.DataFrame | None, changes: Sequence[Mark
     return "".join(parts)
 
 
+def _decision(decision: DecisionRecord | None) -> str:
+    """The week's standing decision, or blank lines to fill in for the minutes."""
+    rows = [[_e(label), _e(value)] for label, value in decision_lines(decision)]
+    if decision is None:
+        return (
+            '<h2>Decision (for the minutes)</h2><div class="minutes">' + _table(["", ""], rows, "") + "</div>"
+        )
+    color = layout.ACTION_COLOR.get(decision.decision, "#555")
+    return (
+        f'<h2>Decision</h2><div class="rec" style="--c:{color}"><p class="sub">Recorded as '
+        f"{_e(record_line(decision))}.</p>" + _table(["", ""], rows, "") + "</div>"
+    )
+
+
 def render_html(
-    review: Review, trends: pd.DataFrame | None = None, changes: pd.DataFrame | None = None
+    review: Review,
+    trends: pd.DataFrame | None = None,
+    changes: pd.DataFrame | None = None,
+    decision: DecisionRecord | None = None,
 ) -> str:
     """The review pack for `review`: header, recommendation, tiles, alerts, incidents, out-of-scope
     examples, changes, trend charts (when `trends`, rows of `metrics.api.trend`, is given; `changes` are
-    the change records to mark on them), every metric, and blank lines for the decision. One file."""
+    the change records to mark on them), every metric, and the week's standing `decision` (blank lines
+    to fill in without one). One file."""
     title = f"{review.deployment_info.name} · {review.week}"
     generated = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     body = [
         _header(review),
         _recommendation(review),
+        "<h2>Readiness</h2>",
+        _readiness(review),
         "<h2>This week by category</h2>",
         _tiles(review),
         "<h2>Alerts</h2>",
@@ -315,24 +352,7 @@ def render_html(
         _figures(review, trends, markers_of(changes)),
         "<h2>Every metric</h2>",
         _all_metrics(review),
-        "<h2>Decision (for the minutes)</h2>",
-        '<div class="minutes">'
-        + _table(
-            ["", ""],
-            [
-                [_e(k), ""]
-                for k in (
-                    "decision (expand / continue / limit / pause / stop)",
-                    "rationale",
-                    "decided by",
-                    "attendees",
-                    "actions",
-                    "next review",
-                )
-            ],
-            "",
-        )
-        + "</div>",
+        _decision(decision),
         f"<footer>postlaunch review pack · generated {generated} · the dashboard recommends; the owner decides."
         "</footer>",
     ]
@@ -346,9 +366,11 @@ def render_html(
 
 
 def build_pack(conn: duckdb.DuckDBPyConnection, ctx: Context, review: Review) -> str:
-    """The pack of `review` with the trends of its metrics up to its week and every change record in
-    that range (the dashboard's download and `postlaunch review --format html` both call this)."""
+    """The pack of `review` with the trends of its metrics up to its week, every change record in that
+    range and the week's standing decision (the dashboard's download, `postlaunch review --format html`
+    and the digest's attachments all call this)."""
     history = trend(conn, ctx, review.deployment, list(review.metrics), end_week=review.week)
     first = str(history["week"].min()) if len(history) else review.week
     start, end = week_bounds_utc(first, review.week, ctx.settings.timezone)
-    return render_html(review, history, change_records(conn, review.deployment, start, end))
+    decision = standing_decision(conn, review.deployment, review.week)
+    return render_html(review, history, change_records(conn, review.deployment, start, end), decision)

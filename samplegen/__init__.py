@@ -18,11 +18,12 @@ Messy rows, injected deterministically and in the same numbers whatever --weeks/
   - 2 rows with an unparseable timestamp (`last Tuesday`, `2026-11-31T09:00:00Z`; ids `...-x011`, `...-x012`);
   - 8 exact duplicate lines.
 - cost (`cost.csv`): 2 rows naming `legacy-bot`.
+- training (`training.csv`): 2 rows naming `legacy-bot`, 1 whose `expires_at` precedes `completed_at`.
 - incidents and changes: none. (incidents.csv holds two update rows: INC-0412 and INC-0419 appear
   first open or investigating, then resolved; a newer row for an incident_id updates it.)
 
 So a correct ingest loads rows - duplicates - quarantined, with duplicates = 40 (usage) and 8
-(feedback) and quarantined = 31 (usage), 9 (feedback), 2 (cost), 0 (incidents, changes).
+(feedback) and quarantined = 31 (usage), 9 (feedback), 2 (cost), 3 (training), 0 (incidents, changes, readiness).
 """
 
 from samplegen.messy import MESSY_ROWS

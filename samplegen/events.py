@@ -116,7 +116,7 @@ def _week(
     off_team = _exact(rng, n, round(dep.unapproved_team_share * n))
     team = np.empty(n, dtype=object)
     user = np.empty(n, dtype=object)
-    approved = [t for t in dep.approved_teams]
+    approved = [t for t in dep.approved_teams if t in dep.team_users]  # a new team starts later (new_team)
     sizes = np.array([dep.team_users[t] for t in approved], dtype=float)
     team[~off_team] = np.array(approved, dtype=object)[
         rng.choice(len(approved), size=int((~off_team).sum()), p=sizes / sizes.sum())
@@ -217,6 +217,31 @@ def _bulk(rng: np.random.Generator, dep: Deployment, monday: date) -> dict[str, 
     }
 
 
+def new_team_users(dep: Deployment) -> list[str]:
+    """The user ids of the deployment's new team (none without one)."""
+    if dep.new_team is None:
+        return []
+    team, size, _, _ = dep.new_team
+    return [f"emp-{team}-{k + 1:02d}" for k in range(size)]
+
+
+def _new_team(
+    rng: np.random.Generator, dep: Deployment, cols: dict[str, np.ndarray], week: np.ndarray, n_weeks: int
+) -> None:
+    """A new team takes over an exact share of each of the last weeks' single requests (its own rng, so
+    every other column and story stays as it was): same requests, new team and users."""
+    assert dep.new_team is not None
+    team, _, share, weeks_back = dep.new_team
+    users = np.array(new_team_users(dep), dtype=object)
+    for i in range(n_weeks - weeks_back, n_weeks):
+        idx = np.flatnonzero(
+            (week == i) & (cols["requests"] == 0) & np.isin(cols["team"], dep.approved_teams)
+        )
+        picks = idx[_exact(rng, len(idx), round(share * int((week == i).sum())))]
+        cols["team"][picks] = team
+        cols["user"][picks] = users[rng.integers(0, len(users), len(picks))]
+
+
 def generate(dep: Deployment, mondays: list[date], scale: float, seed: int) -> Events:
     """All usage rows of one deployment over the given weeks."""
     rng = np.random.default_rng([seed, DEPLOYMENTS.index(dep), 1])
@@ -235,6 +260,9 @@ def generate(dep: Deployment, mondays: list[date], scale: float, seed: int) -> E
     order = np.argsort(cols["ts"], kind="stable")
     cols = {k: v[order] for k, v in cols.items()}
     week = week[order]
+
+    if dep.new_team is not None:
+        _new_team(np.random.default_rng([seed, DEPLOYMENTS.index(dep), 2]), dep, cols, week, len(mondays))
 
     trng = random.Random(f"{seed}/{dep.id}/text")
     text = np.full(len(week), "", dtype=object)

@@ -17,6 +17,7 @@ MESSY_ROWS: dict[str, dict[str, int]] = {
     "usage": {"unknown_deployment": 24, "bad_timestamp": 6, "negative_tokens": 1, "duplicate": 40},
     "feedback": {"bad_rating": 3, "unknown_deployment": 4, "bad_timestamp": 2, "duplicate": 8},
     "cost": {"unknown_deployment": 2},
+    "training": {"unknown_deployment": 2, "expires_before_completion": 1},
 }
 UNKNOWN_DEPLOYMENT = "legacy-bot"
 BAD_TIMESTAMPS = [
@@ -171,4 +172,21 @@ def cost(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
                 },
             )
         )
+    return _insert(rows, extra)
+
+
+def training(rows: list[dict[str, Any]], seed: int) -> list[dict[str, Any]]:
+    """Training records for `legacy-bot`, and one whose expiry precedes its completion."""
+    rng = np.random.default_rng([seed, 99, 4])
+    m = MESSY_ROWS["training"]
+    extra: list[tuple[int, dict[str, Any]]] = []
+    for _ in range(m["unknown_deployment"]):
+        pos = int(rng.integers(0, len(rows)))
+        extra.append((pos, {**rows[pos], "user_id": f"emp-{int(rng.integers(10000, 99999))}",
+                            "deployment": UNKNOWN_DEPLOYMENT, "course": "Legacy bot basics"}))  # fmt: skip
+    for pos in _spare(rows, lambda r: r["deployment"], rng, m["expires_before_completion"]):
+        row = dict(rows[pos])
+        row["expires_at"], row["completed_at"] = row["completed_at"], row["expires_at"]
+        row["user_id"] = f"{row['user_id']}-x1"
+        extra.append((pos, row))
     return _insert(rows, extra)

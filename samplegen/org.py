@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
 from samplegen import texts
 
@@ -64,6 +65,10 @@ class Deployment:
     sources: dict[str, float]
     bulk_rows_per_week: int = 0  # rows with requests > 1 (a nightly batch)
     thresholds: dict[str, tuple[float, float]] = field(default_factory=dict)
+    runbook: dict[str, Any] = field(default_factory=dict)  # [deployments.X.runbook]
+    # A team that starts using it in the last weeks without training: (team, users, share of the week's
+    # events, weeks before the end it starts). Approved in the registry; its users get no training record.
+    new_team: tuple[str, int, float, int] | None = None
 
     @property
     def unapproved_teams(self) -> tuple[str, ...]:
@@ -123,6 +128,13 @@ HR = Deployment(
     negative_share=0.08,
     sources={"user": 0.8, "reviewer": 0.2},
     thresholds={"pii_share": (0.03, 0.10)},
+    runbook={
+        "may_pause": ["hr.director@example.org", "governance"],
+        "fallback": "Employees ask the People helpdesk by e-mail or phone; answers from the handbook",
+        "safe_state": "The assistant tab in the intranet shows the helpdesk contacts instead",
+        "return_criteria": ["The cause is fixed and re-tested on the handbook questions"],
+        "notify": ["People helpdesk team", "Model provider (OpenAI account)"],
+    },
 )
 
 SUPPORT = Deployment(
@@ -168,6 +180,20 @@ SUPPORT = Deployment(
     acceptance=0.91,
     negative_share=0.05,
     sources={"user": 0.5, "reviewer": 0.3, "customer": 0.2},
+    runbook={
+        "may_pause": ["head.of.support.operations@example.org", "governance"],
+        "fallback": "Agents triage and route tickets by hand with the routing table on the support wiki",
+        "safe_state": "The triage panel is hidden; new tickets land in the general queue",
+        "return_criteria": [
+            "Out-of-scope share below 2% in a checked sample of 100 requests",
+            "Agents re-briefed on the approved use (triage only: no replies, no refunds)",
+        ],
+        "notify": [
+            "Model provider (Anthropic account team)",
+            "Support team leads (L1, L2, escalations)",
+            "Data protection officer",
+        ],
+    },
 )
 
 SALES = Deployment(
@@ -212,6 +238,13 @@ SALES = Deployment(
     acceptance=0.78,
     negative_share=0.10,
     sources={"user": 0.85, "reviewer": 0.15},
+    runbook={
+        "may_pause": ["vp.sales@example.org", "governance"],
+        "fallback": "Reps write e-mails from the approved templates in the CRM",
+        "safe_state": "The drafting button in the CRM is disabled",
+        "return_criteria": ["Re-tested on the banned-claims list", "Weekly cost back under budget"],
+        "notify": ["Sales managers (EMEA, NA, APAC)", "Model provider (OpenAI account)"],
+    },
 )
 
 CLAIMS = Deployment(
@@ -231,7 +264,7 @@ CLAIMS = Deployment(
         "coverage_check": 0.14,
         "settlement_recommendation": 0.01,
     },
-    approved_teams=("claims-motor", "claims-property"),
+    approved_teams=("claims-motor", "claims-property", "claims-liability"),
     team_users={"claims-motor": 20, "claims-property": 15, "fraud-investigations": 5},
     unapproved_team_share=0.01,
     max_data_class="confidential",
@@ -257,6 +290,26 @@ CLAIMS = Deployment(
     negative_share=0.09,
     sources={"user": 0.6, "reviewer": 0.4},
     bulk_rows_per_week=2,
+    runbook={
+        "may_pause": [
+            "claims.operations.manager@example.org",
+            "chief.risk.officer@example.org",
+            "governance",
+        ],
+        "fallback": "Handlers read the claim file themselves; extraction by the document team",
+        "safe_state": "Summaries are no longer generated; the nightly batch is switched off",
+        "return_criteria": [
+            "INC-0431 reported to the regulator and closed",
+            "Summaries checked by a handler before they leave the claims system for four weeks",
+        ],
+        "notify": [
+            "Insurance regulator (serious incident follow-up)",
+            "Model provider (OpenAI account)",
+            "Broker partners",
+            "Claims handlers",
+        ],
+    },
+    new_team=("claims-liability", 6, 0.15, 3),
 )
 
 DEPLOYMENTS: tuple[Deployment, ...] = (HR, SUPPORT, SALES, CLAIMS)
@@ -287,6 +340,12 @@ def _toml_str(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def owner_email(owner: str) -> str:
+    """The sign-in identity of an owner role in the sample organization: "HR Director" signs in as
+    hr.director@example.org (the registry's `owners`, DESIGN §17)."""
+    return ".".join(owner.lower().split()) + "@example.org"
+
+
 def registry_toml(first_monday: date) -> str:
     """The deployment registry (DESIGN §3) for the sample organization."""
     out = [
@@ -303,6 +362,7 @@ def registry_toml(first_monday: date) -> str:
             f"[{key}]",
             f"name = {_toml_str(dep.name)}",
             f"owner = {_toml_str(dep.owner)}",
+            f"owners = [{_toml_str(owner_email(dep.owner))}]",
             f"risk_tier = {_toml_str(dep.risk_tier)}",
             f"launched = {launched.isoformat()}",
             'status = "active"',
@@ -323,4 +383,14 @@ def registry_toml(first_monday: date) -> str:
         out.append("")
         for metric, (warn, crit) in dep.thresholds.items():
             out += [f"[{key}.thresholds.{metric}]", f"warn = {warn}", f"critical = {crit}", ""]
+        if dep.runbook:
+            out.append(f"[{key}.runbook]")
+            for name, value in dep.runbook.items():
+                shown = (
+                    f"[{', '.join(_toml_str(v) for v in value)}]"
+                    if isinstance(value, list)
+                    else _toml_str(value)
+                )
+                out.append(f"{name} = {shown}")
+            out.append("")
     return "\n".join(out)

@@ -133,6 +133,7 @@ def incident_rows(mondays: list[date]) -> list[dict[str, Any]]:
         description: str,
         serious: bool = False,
         aware: str = "",
+        kind: str = "",
     ) -> dict[str, Any]:
         return {
             "incident_id": iid,
@@ -147,6 +148,7 @@ def incident_rows(mondays: list[date]) -> list[dict[str, Any]]:
             "serious": "true" if serious else "false",
             "aware_at": aware,
             "reported_at": "",
+            "serious_kind": kind,
         }
 
     claims_outage = (w(0.15 * last), 0)
@@ -245,6 +247,7 @@ def incident_rows(mondays: list[date]) -> list[dict[str, Any]]:
             "IBAN and medical notes. Reportable to the regulator; not yet reported.",
             serious=True,
             aware=_at(mondays, last - 4, 1, 11, 0),
+            kind="other",  # one claimant's data: the general 15-day clock (Art. 73(2))
         ),
     ]
     rows.sort(key=lambda r: r["opened_at"])  # stable: each incident's history stays in order
@@ -335,6 +338,14 @@ def change_rows(mondays: list[date]) -> list[dict[str, Any]]:
             "claims-summarizer",
             "access",
             "Stopped summary exports to the broker portal pending the incident review",
+            "Claims IT (M. Chen)",
+            "Claims Operations Manager",
+        ),
+        (
+            _at(mondays, last - 2, 0, 9, 0),
+            "claims-summarizer",
+            "access",
+            "Granted access to the new claims-liability team (training to be scheduled)",
             "Claims IT (M. Chen)",
             "Claims Operations Manager",
         ),

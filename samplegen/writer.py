@@ -19,7 +19,7 @@ from ingest.kinds import KINDS
 from postlaunch.errors import UsageError
 from samplegen import events as events_mod
 from samplegen import feedback as feedback_mod
-from samplegen import messy, records
+from samplegen import messy, operations, records
 from samplegen.calendar import iso_week_label, last_complete_week, parse_iso_week, week_mondays
 from samplegen.org import DEPLOYMENTS, registry_toml
 
@@ -28,6 +28,8 @@ MAX_SCALE = 20.0
 COST_COLUMNS = ["date", "deployment", "amount", "category", "currency", "description"]
 INCIDENT_COLUMNS = KINDS["incidents"].names  # as the contract declares them (ingest/kinds.py)
 CHANGE_COLUMNS = KINDS["changes"].names
+TRAINING_COLUMNS = KINDS["training"].names
+READINESS_COLUMNS = KINDS["readiness"].names
 
 
 def _usage_rows(all_events: list[events_mod.Events]) -> list[list[str]]:
@@ -128,6 +130,8 @@ def write_sample(
     cost_rows = messy.cost(records.cost_rows(all_events, mondays), seed)
     incidents = records.incident_rows(mondays)
     changes = records.change_rows(mondays)
+    training = messy.training(operations.training_rows(all_events, seed), seed)
+    readiness = operations.readiness_rows(mondays[0], mondays)
 
     (out / "postlaunch.toml").write_text(registry_toml(mondays[0]), encoding="utf-8")
     for stale in ("usage.csv", "usage.csv.gz"):
@@ -143,12 +147,15 @@ def write_sample(
             out / "feedback.jsonl",
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in fb_rows).encode("utf-8"),
         ).name: len(fb_rows),
-        _write(
-            out / "incidents.csv", _csv_bytes(INCIDENT_COLUMNS, _dict_rows(INCIDENT_COLUMNS, incidents))
-        ).name: len(incidents),
-        _write(
-            out / "changes.csv", _csv_bytes(CHANGE_COLUMNS, _dict_rows(CHANGE_COLUMNS, changes))
-        ).name: len(changes),
+        **{
+            _write(out / name, _csv_bytes(columns, _dict_rows(columns, rows))).name: len(rows)
+            for name, columns, rows in (
+                ("incidents.csv", INCIDENT_COLUMNS, incidents),
+                ("changes.csv", CHANGE_COLUMNS, changes),
+                ("training.csv", TRAINING_COLUMNS, training),
+                ("readiness.csv", READINESS_COLUMNS, readiness),
+            )
+        },
     }
     per_dep = {
         ev.dep.id: {

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -16,12 +16,15 @@ from scipy import sparse
 
 from postlaunch.rules import OUT_OF_SCOPE
 from scopetext import calibration as cal
+from scopetext.estimate import BAND_LOW, N_BANDS, bands_of
 from scopetext.share import ShareEstimate, estimate_share
 from scopetext.text import vectorize
 
 # Bump when scoring, featurization or calibration changes: the fingerprint changes and placement is re-run.
-METHOD_VERSION = "tfidf-hash-w12-c35-mix3-jk/1"
+METHOD_VERSION = "tfidf-hash-w12-c35-mix3-jk/2"  # /2: score bands, threshold from audited traffic
 CHUNK = 10_000  # texts featurized at once
+# Audited approved requests needed before the threshold is set from real traffic instead of the examples.
+MIN_TRAFFIC_CALIBRATION = 50
 
 
 @dataclass(frozen=True)
@@ -44,6 +47,7 @@ class ScopeModel:
     threshold: float
     calibration: dict[str, Any]
     threshold_override: float | None
+    references: dict[str, tuple[str, ...]]
     _refs: sparse.csr_matrix = field(repr=False)
     _ref_starts: np.ndarray = field(repr=False)
     _centroids: sparse.csr_matrix = field(repr=False)
@@ -61,11 +65,17 @@ class ScopeModel:
         examples: Mapping[str, Sequence[str]] | None = None,
         threshold: float | None = None,
         percentile: float = cal.DEFAULT_PERCENTILE,
+        references: Mapping[str, Sequence[str]] | None = None,
     ) -> ScopeModel:
         """Approved use cases are the keys of `descriptions` and `examples`; a use case with neither a
         description nor examples is described by its own name. `threshold` overrides the calibration
-        (the registry's `scope_threshold`); the calibration is still computed and shown."""
+        (the registry's `scope_threshold`); the calibration is still computed and shown. `references` are
+        more texts of an approved use case (labelled requests) that requests are compared with, like the
+        descriptions: the calibration scores only `examples`, against all of them."""
         examples = dict(examples or {})
+        references = {
+            uc: refs for uc, refs in (references or {}).items() if uc in descriptions or uc in examples
+        }
         if threshold is not None and not 0.0 <= float(threshold) <= 1.0:
             raise ValueError(f"scope threshold {threshold!r} is outside 0-1")
         use_cases = tuple(sorted(set(descriptions) | set(examples)))
@@ -79,6 +89,7 @@ class ScopeModel:
         starts: list[int] = []
         clean_desc: dict[str, str] = {}
         clean_ex: dict[str, tuple[str, ...]] = {}
+        clean_refs: dict[str, tuple[str, ...]] = {}
         for index, use_case in enumerate(use_cases):
             starts.append(len(texts))
             description = (descriptions.get(use_case) or "").strip()
@@ -93,6 +104,12 @@ class ScopeModel:
                 texts.append(example)
                 groups.append(index)
                 is_example.append(True)
+            extra = tuple(str(r) for r in (references.get(use_case) or ()) if str(r).strip())
+            clean_refs[use_case] = extra
+            for reference in extra:
+                texts.append(reference)
+                groups.append(index)
+                is_example.append(False)
         refs = vectorize(texts)
         group_arr = np.array(groups)
         centroids = _centroid_rows(refs, group_arr, len(use_cases))
@@ -103,6 +120,7 @@ class ScopeModel:
             "method": METHOD_VERSION,
             "n_use_cases": len(use_cases),
             "n_examples": len(loo),
+            "n_references": sum(len(r) for r in clean_refs.values()),
         }
         if len(loo) >= cal.MIN_CALIBRATION_EXAMPLES:
             calibrated = cal.threshold_from(corrected, percentile)
@@ -130,6 +148,7 @@ class ScopeModel:
         info["expected_false_flag_rate"] = (
             round(cal.below_rate(corrected, final), 6) if len(corrected) else None
         )
+        info["bands"] = _band_counts(corrected, final)
         return cls(
             use_cases=use_cases,
             descriptions=clean_desc,
@@ -137,11 +156,36 @@ class ScopeModel:
             threshold=final,
             calibration=info,
             threshold_override=None if threshold is None else float(threshold),
+            references=clean_refs,
             _refs=refs,
             _ref_starts=np.array(starts),
             _centroids=centroids,
             _calibration_scores=corrected,
         )
+
+    def recalibrated(self, traffic_scores: np.ndarray, percentile: float | None = None) -> ScopeModel:
+        """This model with its threshold set from real traffic: the `percentile` (default the calibration's)
+        of the scores of audited requests a person found approved, once there are MIN_TRAFFIC_CALIBRATION
+        of them; the registry's scope_threshold still wins. Unchanged otherwise."""
+        scores = np.asarray(traffic_scores, dtype=float)
+        if self.threshold_override is not None or len(scores) < MIN_TRAFFIC_CALIBRATION:
+            return self
+        pct = float(
+            percentile
+            if percentile is not None
+            else self.calibration.get("percentile", cal.DEFAULT_PERCENTILE)
+        )
+        threshold = round(cal.threshold_from(scores, pct), 3)  # rounded: a few more audits rarely move it
+        info = dict(self.calibration)
+        info.update(
+            threshold=threshold,
+            threshold_source=f"{pct:g}th percentile of the scores of {len(scores)} audited approved requests",
+            traffic_n=len(scores),
+            traffic_threshold=threshold,
+            expected_false_flag_rate=round(cal.below_rate(scores, threshold), 6),
+            bands=_band_counts(scores, threshold),
+        )
+        return replace(self, threshold=threshold, calibration=info, _calibration_scores=scores)
 
     def scores(self, texts: Sequence[str | None]) -> tuple[np.ndarray, np.ndarray]:
         """(index of the nearest use case, similarity score in [0, 1]) per text; no threshold applied."""
@@ -194,7 +238,9 @@ class ScopeModel:
             "method": METHOD_VERSION,
             "descriptions": {uc: self.descriptions[uc] for uc in self.use_cases},
             "examples": {uc: list(self.examples[uc]) for uc in self.use_cases},
+            "references": {uc: list(self.references.get(uc, ())) for uc in self.use_cases},
             "threshold_override": self.threshold_override,
+            "traffic_threshold": self.calibration.get("traffic_threshold"),
             "percentile": self.calibration.get("percentile"),
         }
         blob = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -211,6 +257,12 @@ def _centroid_rows(refs: sparse.csr_matrix, groups: np.ndarray, n_groups: int) -
     norms[norms == 0] = 1.0
     scaled: sparse.csr_matrix = sparse.diags(1.0 / norms) @ sums
     return scaled.tocsr()
+
+
+def _band_counts(scores: np.ndarray, threshold: float) -> list[int]:
+    """How many of `scores` fall in each score band of scopetext.estimate (the approved requests' shape)."""
+    bands = bands_of(np.asarray(scores, dtype=float), threshold) - BAND_LOW
+    return [int(c) for c in np.bincount(bands, minlength=N_BANDS)]
 
 
 def _quantiles(values: np.ndarray) -> dict[str, float]:

@@ -92,7 +92,7 @@ class Org:
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "sample_data"
-KINDS = ("usage", "cost", "feedback", "incidents", "changes")
+KINDS = ("usage", "cost", "feedback", "incidents", "changes", "training", "readiness")
 
 
 def sample_deployments() -> list[str]:

@@ -21,6 +21,8 @@ KINDS = (
     ("feedback", "feedback.jsonl"),
     ("incidents", "incidents.csv"),
     ("changes", "changes.csv"),
+    ("training", "training.csv"),
+    ("readiness", "readiness.csv"),
 )
 
 

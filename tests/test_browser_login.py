@@ -80,9 +80,10 @@ def secrets_for(folder: Path, issuer: str) -> Path:
 
 @contextmanager
 def signed_in_dashboard(sample: SampleDb, folder: Path, token_max_age: int) -> Iterator[str]:
-    text = sample.config.read_text().replace(
-        "[deployments.support-triage]\n", '[deployments.support-triage]\nowners = ["ana@example.org"]\n'
+    text = sample.config.read_text().replace(  # Ana owns support-triage instead of the sample's owner
+        'owners = ["head.of.support.operations@example.org"]', 'owners = ["ana@example.org"]'
     )
+    assert 'owners = ["ana@example.org"]' in text
     sample.config.write_text(text + ACCESS)
     with oidc_provider(folder, token_max_age) as issuer:
         secrets = secrets_for(folder, issuer)

@@ -181,7 +181,7 @@ def test_verify_exits_1_naming_the_broken_record(
     org: Org, capsys: pytest.CaptureFixture[str], sql: str, fragment: str
 ) -> None:
     assert org.run(*DECIDE) == 0
-    assert org.run(*DECIDE[:-4], "--rationale", "second look", "--by", "Governance lead") == 0
+    assert org.run(*DECIDE[:-4], "--rationale", "second look", "--by", "Governance lead", "--supersede") == 0
     assert (
         org.run(
             "decide",
@@ -262,7 +262,96 @@ def test_a_decision_under_a_changed_registry_records_the_policy_change(
     assert org.run(*DECIDE) == 0  # first state of the registry recorded
     text = org.config.read_text().replace('risk_tier = "high"', 'risk_tier = "medium"', 1)
     org.config.write_text(text)
-    assert org.run(*DECIDE) == 0
+    assert (
+        org.run(
+            *DECIDE[:-4], "--rationale", "a medium-risk tool now", "--by", "Governance lead", "--supersede"
+        )
+        == 0
+    )
     with connect(org.db, read_only=True) as conn:
         rows = conn.execute("SELECT deployment, kind, summary, source FROM changes").fetchall()
     assert rows == [("support-triage", "policy", 'registry: risk_tier "high" -> "medium"', "registry")]
+
+
+def test_a_second_decision_for_the_week_is_refused_without_supersede(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert org.run(*DECIDE) == 0
+    capsys.readouterr()
+    pause = [*DECIDE[:5], "--decision", "pause", "--rationale", "the incident", "--by", "Governance lead"]
+    assert org.run(*pause) == 2
+    err = capsys.readouterr().err
+    assert "support-triage 2026-W47 already has decision #1: LIMIT by Head of Support Operations" in err
+    assert "to replace it, decide again with --supersede" in err
+    with connect(org.db, read_only=True) as conn:
+        assert verify_chain(conn).records == 1
+
+
+def test_supersede_chains_a_new_record_naming_the_one_it_replaces(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert org.run(*DECIDE) == 0
+    pause = [*DECIDE[:5], "--decision", "pause", "--rationale", "the incident", "--by", "Governance lead"]
+    capsys.readouterr()
+    assert org.run(*pause, "--supersede") == 0
+    assert capsys.readouterr().out.startswith(
+        "recorded decision 2 (supersedes decision 1): support-triage 2026-W47 PAUSE"
+    )
+    # a third one supersedes the second, which is the one standing
+    assert (
+        org.run(*pause[:-4], "--rationale", "resolved; continue", "--by", "Governance lead", "--supersede")
+        == 0
+    )
+    with connect(org.db, read_only=True) as conn:
+        rows = conn.execute(
+            "SELECT seq, decision, supersedes, prev_hash, hash FROM decisions ORDER BY seq"
+        ).fetchall()
+        status = verify_chain(conn)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, "limit", None), (2, "pause", 1), (3, "pause", 2)]
+    assert rows[1][3] == rows[0][4] and rows[2][3] == rows[1][4]
+    assert status.ok and status.records == 3
+    # the minutes show the standing decision, not blank lines
+    capsys.readouterr()
+    assert org.run("review", "--deployment", "support-triage", "--week", "2026-W47", "--format", "md") == 0
+    minutes = capsys.readouterr().out
+    decision = minutes.split("## Decision", 1)[1]
+    assert "Recorded as decision #3, recorded " in decision and "(supersedes #2)" in decision
+    assert "- Decision: PAUSE" in decision and "- Rationale: resolved; continue" in decision
+    assert "- Decided by: Governance lead" in decision and "______" not in decision
+
+
+def test_the_same_decision_again_adds_nothing_and_exits_0(
+    org: Org, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert org.run(*DECIDE) == 0
+    capsys.readouterr()
+    assert org.run(*DECIDE) == 0
+    out = capsys.readouterr().out
+    assert "already has decision #1" in out and "nothing was added" in out
+    assert org.run(*DECIDE, "--supersede") == 0  # superseding with the same words changes nothing either
+    with connect(org.db, read_only=True) as conn:
+        assert verify_chain(conn).records == 1
+
+
+def test_supersede_without_a_standing_decision_records_the_first(org: Org) -> None:
+    assert org.run(*DECIDE, "--supersede") == 0
+    with connect(org.db, read_only=True) as conn:
+        assert conn.execute("SELECT seq, supersedes FROM decisions").fetchall() == [(1, None)]
+
+
+def test_the_pack_and_the_minutes_without_a_decision_keep_blank_lines(
+    org: Org, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    assert org.run("review", "--deployment", "support-triage", "--week", "2026-W47", "--format", "md") == 0
+    assert "- Decision (expand | continue | limit | pause | stop): ______" in capsys.readouterr().out
+    pack = tmp_path / "pack.html"
+    review = ["review", "--deployment", "support-triage", "--week", "2026-W47", "--format", "html", "--out"]
+    assert org.run(*review, str(pack)) == 0
+    assert "Decision (for the minutes)" in pack.read_text()
+    assert org.run(*DECIDE, "--actions", "retrain the L1 team by Friday") == 0
+    assert org.run(*review, str(pack)) == 0
+    html = pack.read_text()
+    assert "Decision (for the minutes)" not in html
+    section = html.split("<h2>Decision</h2>", 1)[1]
+    assert "Recorded as decision #1, recorded" in section and "<td>LIMIT</td>" in section
+    assert "<td>out-of-scope use is growing</td>" in section and "retrain the L1 team by Friday" in section

@@ -99,7 +99,7 @@ def test_markdown_minutes_read_top_to_bottom() -> None:
     assert "| cost_wow_change | +23% | n=3 | ok | warn above +30%, crit above +60% | -10% |" in lines
     assert (
         "| INC-7 | high | open | 2026-11-01 | Customer \\| data in a prompt | yes | "
-        "**OVERDUE by 6 days — not reported** |" in lines
+        "**OVERDUE by 6 days — not reported (deadline 2026-11-16)** |" in lines
     )
     i = lines.index("- `refund_decision` (140 events, labelled):")
     assert lines[i + 1 : i + 3] == ["  - “Should we refund order [NUMBER]?”", "  - “Refund ORD-1?”"]

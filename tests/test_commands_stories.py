@@ -25,19 +25,25 @@ def action(sample: Sample, capsys: pytest.CaptureFixture[str], deployment: str, 
     [
         # healthy, low risk: has earned expansion from W35 on
         ("hr-assistant", {"2026-W35": "expand", "2026-W41": "expand", "2026-W47": "expand"}),
-        # high risk, users drift into an unapproved use: limit on the scope warn, pause once critical
+        # high risk, users drift into an unapproved use: limit on the scope warn, pause once critical.
+        # Its metrics earned expand by W41, but no app reads its operating status yet (readiness pause,
+        # high tier: a read within 30 days), so it continues (DESIGN §13; this story changed on purpose)
         (
             "support-triage",
             {
-                "2026-W41": "expand",
+                "2026-W41": "continue",
                 "2026-W44": "limit",
                 "2026-W45": "limit",
                 "2026-W46": "pause",
                 "2026-W47": "pause",
             },
         ),
-        # cost jumps after the recorded model change in W46
-        ("sales-email-drafter", {"2026-W45": "expand", "2026-W46": "limit", "2026-W47": "limit"}),
+        # cost jumps after the recorded model change in W46; its testing evidence expired on 5 Nov, between
+        # the W44 and W45 meetings, so W45 continues instead of expanding (this story changed on purpose)
+        (
+            "sales-email-drafter",
+            {"2026-W44": "expand", "2026-W45": "continue", "2026-W46": "limit", "2026-W47": "limit"},
+        ),
         # serious privacy incident unreported: deadline 4 Nov (W45) passes, three critical weeks -> stop
         (
             "claims-summarizer",
@@ -50,6 +56,36 @@ def test_recommendations_tell_the_story(
 ) -> None:
     got = {week: action(sample, capsys, deployment, week) for week in expected}
     assert got == expected
+
+
+def test_readiness_holds_expand_back_and_names_the_item(
+    sample: Sample, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sales = sample.review(capsys, "sales-email-drafter", "2026-W45")
+    (testing,) = [r for r in sales["readiness"] if r["item"] == "testing"]
+    assert testing["status"] == "met" and testing["expired"] and testing["expires"] == "2026-11-05"
+    assert testing["message"] == "testing: met, but the evidence expired on 2026-11-05 (dated 2026-05-05)"
+    blocking = [r for r in sales["recommendation"]["reasons"] if r.get("item")]
+    assert [r["item"] for r in blocking] == ["testing"] and "testing" in blocking[0]["text"]
+    w44 = sample.review(capsys, "sales-email-drafter", "2026-W44")
+    assert not any(r["blocks_expand"] for r in w44["readiness"])
+    support = sample.review(capsys, "support-triage", "2026-W41")
+    (pause,) = [r for r in support["recommendation"]["reasons"] if r.get("item")]
+    assert pause["item"] == "pause" and "has not read its operating status" in pause["text"]
+
+
+def test_a_new_team_uses_claims_without_training(sample: Sample, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sample.review(capsys, "claims-summarizer", "2026-W44")
+    assert before["metrics"]["untrained_use_share"]["value"] == 0.0
+    w45 = sample.review(capsys, "claims-summarizer", "2026-W45")
+    share = w45["metrics"]["untrained_use_share"]
+    assert 0.12 < share["value"] < 0.17 and share["status"] == "warn"
+    (training,) = [r for r in w45["readiness"] if r["item"] == "training"]
+    assert training["check"] == "challenged"
+    assert (
+        training["message"] == "training: met, but 14% of this week's use is by users with no valid training"
+    )
+    assert any(c["kind"] == "access" and "claims-liability" in c["summary"] for c in w45["changes"])
 
 
 def test_support_triage_out_of_scope_share_grows(sample: Sample, capsys: pytest.CaptureFixture[str]) -> None:

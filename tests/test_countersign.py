@@ -57,7 +57,7 @@ def submit(
     with connect(ctx.db) as conn:
         return submit_decision(
             conn, ctx, identity=identity, deployment=deployment, week="2026-W47", decision=decision,
-            rationale=f"{decision}: the numbers say so", attendees=["Vendor"],
+            rationale=f"{decision}: the numbers say so", attendees=["Vendor"], supersede=True,
         )  # fmt: skip
 
 
@@ -120,6 +120,7 @@ def test_returning_from_pause_needs_a_second_signature_and_pausing_does_not(ctx:
             week="2026-W47",
             decision="limit",
             rationale="r",
+            supersede=True,
         )
 
 

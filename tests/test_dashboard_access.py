@@ -52,10 +52,10 @@ EMAILS = {
 def org(sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch) -> SampleDb:
     """The sample with `[access]`, Ana and Bo owning support-triage, Hal owning hr-assistant."""
     text = sample_copy.config.read_text()
-    text = text.replace(
-        "[deployments.support-triage]\n",
-        '[deployments.support-triage]\nowners = ["ana@example.org", "bo@example.org"]\n',
-    ).replace("[deployments.hr-assistant]\n", '[deployments.hr-assistant]\nowners = ["hal@partner.org"]\n')
+    text = text.replace(  # the sample's owners sign in as <role>@example.org; these people replace them
+        'owners = ["head.of.support.operations@example.org"]',
+        'owners = ["ana@example.org", "bo@example.org"]',
+    ).replace('owners = ["hr.director@example.org"]', 'owners = ["hal@partner.org"]')
     sample_copy.config.write_text(text + ACCESS)
     point_at(monkeypatch, sample_copy.db, sample_copy.config)
     return sample_copy
@@ -178,7 +178,12 @@ def test_the_server_refuses_what_a_role_may_not_do(
     outcomes = {}
     for action, call in (
         ("countersign", lambda: writes.countersign(proposal)),  # first: a decision after it would overtake it
-        ("decide", lambda: writes.submit_decision(DRIFTING, week, "limit", "crafted", [], None, None)),
+        (
+            "decide",
+            lambda: writes.submit_decision(
+                DRIFTING, week, "limit", "crafted", [], None, None, supersede=True
+            ),
+        ),
         ("upload", lambda: writes.ingest_upload("changes", "c.csv", b"timestamp,deployment,kind,summary\n")),
     ):
         try:

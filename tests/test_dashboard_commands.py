@@ -70,7 +70,15 @@ def test_demo_loads_the_sample_into_a_fresh_database(
     assert "scope support-triage: placed" in out
     with pdb.connect(db, read_only=True) as conn:
         runs = ingest_runs(conn)
-    assert sorted(runs["kind"]) == ["changes", "cost", "feedback", "incidents", "usage"]
+    assert sorted(runs["kind"]) == [
+        "changes",
+        "cost",
+        "feedback",
+        "incidents",
+        "readiness",
+        "training",
+        "usage",
+    ]
     assert (runs["status"] == "loaded").all()
     # A second demo starts from a fresh file and keeps the old one aside.
     (tmp_path / "postlaunch.toml").write_text("# the owner's own registry\n")
@@ -81,7 +89,7 @@ def test_demo_loads_the_sample_into_a_fresh_database(
     assert (tmp_path / "postlaunch.toml").read_text() == "# the owner's own registry\n"
     assert len(list(tmp_path.glob("demo.duckdb.bak-*"))) == 1
     with pdb.connect(db, read_only=True) as conn:
-        assert len(ingest_runs(conn)) == 5
+        assert len(ingest_runs(conn)) == 7  # usage, cost, feedback, incidents, changes, training, readiness
 
 
 def _free_port() -> int:

@@ -61,8 +61,9 @@ def test_dashboard_renders_and_records_while_ingest_loops(
 
     ctx = load_context(sample_copy.config, sample_copy.db)
     with pdb.connect(sample_copy.db, read_only=True) as conn:
-        week = api.latest_week(conn, ctx, "support-triage")
-    assert week is not None
+        weeks = api.available_weeks(conn, ctx, "support-triage")[-3:]  # one decision per deployment-week
+    week = weeks[-1]
+    assert len(weeks) == 3
     point_at(monkeypatch, sample_copy.db, sample_copy.config)
     wednesday = (date.fromisocalendar(int(week[:4]), int(week[6:]), 1) + timedelta(days=2)).isoformat()
     loop = subprocess.Popen(
@@ -88,14 +89,15 @@ def test_dashboard_renders_and_records_while_ingest_loops(
         for n in range(3):
             at = AppTest.from_file(APP, default_timeout=120)
             at.query_params["deployment"] = "support-triage"
-            at.query_params["week"] = week
+            at.query_params["week"] = weeks[n]
             at.run()
             at.switch_page("views/weekly_review.py").run()
             assert not at.exception and not page_errors(at), page_errors(at)
             assert at.title[0].value.startswith("Support ticket triage")
             renders += 1
             rationale = f"decision {n} recorded while ingest runs"
-            at.text_area(key=f"rationale-support-triage-{week}").input(rationale)
+            at.segmented_control(key=f"decision-support-triage-{weeks[n]}").set_value("continue")
+            at.text_area(key=f"rationale-support-triage-{weeks[n]}").input(rationale)
             _submit(at)
             assert not at.exception, at.exception
             assert any("Recorded decision" in s.value for s in at.success), page_errors(at)

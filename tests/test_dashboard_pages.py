@@ -71,7 +71,10 @@ def test_portfolio_rows_are_the_api_rows_worst_first(
     at = _open(sample_db, monkeypatch, "views/portfolio.py")
     assert at.title[0].value == "Portfolio"
     table = at.dataframe[0].value
-    assert list(table["deployment"]) == [row["name"] for row in expected]
+    assert list(table["deployment"]) == [
+        f"{r['name']} · {r['risk_tier']} risk · {r['owner']}" for r in expected
+    ]
+    assert list(table["decision"]) == ["none yet"] * len(expected)  # the sample has no decision yet
     assert list(table["status"]) == [row["level"] for row in expected]
     assert list(table["recommendation"]) == [str(row["recommendation"]).upper() for row in expected]
     assert list(table["alerts"]) == [_alerts_text(row) for row in expected]
@@ -119,12 +122,12 @@ def test_weekly_review_shows_the_api_review(sample_db: SampleDb, monkeypatch: py
     # What the meeting reads, as literal text (the committed sample, support-triage 2026-W47).
     assert review["week"] == "2026-W47"
     scope_tile = tiles["out of scope"]
-    assert (scope_tile.value, scope_tile.delta) == ("12%", "+2.5 pp")
+    assert (scope_tile.value, scope_tile.delta) == ("12%", "+2.0 pp")
     assert (tiles["cost"].value, tiles["cost"].delta) == ("$904", "+$35.26 (+4%)")
     first = alerts.iloc[0]
     assert (first["metric"], first["value (n, CI)"]) == (
         "out_of_scope_share",
-        "12% (n=1,509; 95% CI 11%–14%)",
+        "12% (n=1,509; 95% CI 9.0%–23%)",  # the placed part carries its own uncertainty (DESIGN §12)
     )
     assert (first["threshold"], first["since"]) == (
         "above critical 5.0%",
@@ -144,7 +147,9 @@ def test_weekly_review_of_the_incident_deployment_counts_down_the_deadline(
     assert list(incidents["reporting deadline"]) == [
         fmt.deadline_text(SimpleNamespace(**i)) for i in review["open_incidents"]
     ]
-    assert "OVERDUE by 18 days — not reported" in list(incidents["reporting deadline"])
+    assert "OVERDUE by 18 days — not reported (deadline 2026-11-04; 15-day clock: other)" in list(
+        incidents["reporting deadline"]
+    )
 
 
 PAGES = [
@@ -183,9 +188,11 @@ PAGES = [
             "open_incidents",
             "open_high_severity_incidents",
             "overdue_serious_incidents",
+            "serious_incidents_due_soon",
             "incidents_opened",
             "mean_days_to_resolve",
             "pii_share",
+            "untrained_use_share",
         ],
     ),
     (
@@ -268,9 +275,11 @@ def test_evidence_shows_the_log_runs_and_quarantine(
     at = _open(sample_db, monkeypatch, "views/evidence.py")
     assert any("decision log verified: 0 records" in s.value for s in at.success)
     runs = next(d.value for d in at.dataframe if "sha256" in d.value.columns)
-    assert len(runs) == 5 and set(runs["kind"]) == {"usage", "cost", "feedback", "incidents", "changes"}
+    assert len(runs) == 7 and set(runs["kind"]) == {
+        "usage", "cost", "feedback", "incidents", "changes", "training", "readiness",
+    }  # fmt: skip
     quarantined = next(d.value for d in at.dataframe if "raw" in d.value.columns)
-    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2  # sample_data's messy rows
+    assert len(quarantined) == int(runs["quarantined"].sum()) == 31 + 9 + 2 + 3  # sample_data's messy rows
 
 
 def test_data_page_shows_the_registry_and_loads_an_upload(
@@ -303,6 +312,7 @@ def test_data_page_shows_the_registry_and_loads_an_upload(
         "message": "",
         "reasons": "",
         "extra_columns": "",
+        "empty": "",
     }
     changes = _expected(sample_copy, lambda conn, ctx: change_records(conn, DRIFTING))
     assert "Tightened the refusal prompt" in set(changes["summary"])
@@ -364,7 +374,7 @@ def test_decision_form_refuses_an_empty_rationale(
 ) -> None:
     week = _expected(sample_copy, api.latest_week, DRIFTING)
     at = _open(sample_copy, monkeypatch, "views/weekly_review.py", deployment=DRIFTING)
-    at = _decide(at, DRIFTING, week, rationale)
+    at = _decide(at, DRIFTING, week, rationale, "limit")
     assert any("The rationale is empty" in e.value and "Nothing was recorded" in e.value for e in at.error)
     with pdb.connect(sample_copy.db, read_only=True) as conn:
         assert verify_chain(conn).records == 0
@@ -405,3 +415,19 @@ def test_review_pack_equals_the_review_command_output(
         return text
 
     assert strip(data.build_pack(ctx, DRIFTING, week)) == strip(out.read_text(encoding="utf-8"))
+
+
+def test_portfolio_decision_cell_says_the_last_decision_and_when_the_next_review_is_due() -> None:
+    from dashboard.views.portfolio import _decision
+
+    row = SimpleNamespace(last_decision=None, last_decision_week=None, next_review=None, review_overdue=False)
+    assert _decision(row, "2026-W47") == "none yet"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="limit", last_decision_week="2026-W45", next_review="2026-11-16", review_overdue=True
+    )
+    assert _decision(row, "2026-W47") == "limit (W45) · next 16 Nov · OVERDUE"  # type: ignore[arg-type]
+    row = SimpleNamespace(
+        last_decision="expand", last_decision_week="2025-W51", next_review="2026-01-05", review_overdue=False
+    )
+    assert _decision(row, "2025-W52") == "expand (W51) · next 5 Jan 2026"  # type: ignore[arg-type]
+    assert _decision(row, "2026-W02") == "expand (2025-W51) · next 5 Jan"  # type: ignore[arg-type]

@@ -74,6 +74,26 @@ def test_rising_cost_is_red_rising_acceptance_green(metric: str, colour: str) ->
         ({"serious": True, "reported_at": "2026-11-20T10:00:00"}, "reported 2026-11-20"),
         ({"serious": True, "deadline": "2026-11-30T09:00:00Z"}, "report by 2026-11-30"),
         ({"serious": False}, "not a serious incident"),
+        (
+            {
+                "serious": True,
+                "days_to_deadline": 1.5,
+                "deadline": "2026-11-24T11:00:00Z",
+                "serious_kind": "critical_infrastructure",
+                "deadline_days": 2,
+            },
+            "report due in 1 day (deadline 2026-11-24; 2-day clock: critical infrastructure)",
+        ),
+        (
+            {
+                "serious": True,
+                "overdue": True,
+                "days_to_deadline": -3.2,
+                "deadline": "2026-11-20T11:00:00Z",
+                "deadline_days": 15,
+            },
+            "OVERDUE by 3 days — not reported (deadline 2026-11-20; 15-day clock)",
+        ),
     ],
 )
 def test_deadline_text(incident: dict, expected: str) -> None:
@@ -83,6 +103,8 @@ def test_deadline_text(incident: dict, expected: str) -> None:
         "deadline": None,
         "days_to_deadline": None,
         "overdue": False,
+        "serious_kind": None,
+        "deadline_days": None,
     }
     assert fmt.deadline_text(SimpleNamespace(**{**args, **incident})) == expected
 

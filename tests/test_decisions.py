@@ -84,6 +84,7 @@ def decide(ctx: Context, n: int = 1, **over: Any) -> list[decisions.DecisionReco
                 "decided_by": "Head of Support Operations",
                 "attendees": ["Governance lead", "Vendor"],
                 "actions": "retrain routing",
+                "supersede": True,  # several records per week: each supersedes the one before
             }
             kw.update(over)
             kw.setdefault("snapshot", snap(kw["deployment"], kw["week"], i=i))
@@ -302,7 +303,7 @@ WRITER = textwrap.dedent(
         with connect(ctx.db) as conn:
             record_decision(
                 conn, ctx, deployment="support-triage", week="2026-W47", decision="continue",
-                rationale=f"{sys.argv[3]} {i}", identity=cli_user(sys.argv[3]))
+                rationale=f"{sys.argv[3]} {i}", identity=cli_user(sys.argv[3]), supersede=True)
     """
 )
 
@@ -329,6 +330,11 @@ def test_two_processes_recording_at_once_form_one_chain(ctx: Context) -> None:
     assert status.ok, status.message
     assert [r[0] for r in rows] == list(range(1, 25))
     assert sorted(r[1] for r in rows) == ["alice"] * 12 + ["bob"] * 12
+    with connect(
+        ctx.db, read_only=True
+    ) as conn:  # the rule held under the race: each replaced the one before
+        chain = conn.execute("SELECT seq, supersedes FROM decisions ORDER BY seq").fetchall()
+    assert chain == [(1, None)] + [(seq, seq - 1) for seq in range(2, 25)]
 
 
 # --- evidence queries -------------------------------------------------------------------------
@@ -370,8 +376,8 @@ def test_change_records_runs_and_quarantine(ctx: Context) -> None:
         )
         conn.execute(
             "INSERT INTO quarantine VALUES ('r1', 'feedback', 'a.csv', 4, 'line 4: rating \"6\" is outside 1-5', "
-            "'x', '2026-11-20'), ('r1', 'feedback', 'a.csv', 9, 'line 9: rating \"6\" is outside 1-5', 'y', "
-            "'2026-11-20')"
+            "'x', '2026-11-20', 'rating', 1, ['r1']), ('r1', 'feedback', 'a.csv', 9, "
+            "'line 9: rating \"6\" is outside 1-5', 'y', '2026-11-20', 'rating', 2, ['r1'])"
         )
         week = evidence.change_records(conn, "support-triage", date(2026, 11, 16), date(2026, 11, 23))
         every = evidence.change_records(conn)
@@ -384,6 +390,7 @@ def test_change_records_runs_and_quarantine(ctx: Context) -> None:
     assert list(rows["line"]) == [4, 9]
     assert reasons.to_dict("records")[0] | {} == {
         "kind": "feedback",
+        "field": "rating",
         "reason": 'rating "6" is outside 1-5',
         "rows": 2,
         "files": 1,

@@ -115,8 +115,9 @@ ROW_CASES = [
 ]  # fmt: skip
 
 FILE_CASES = [
-    Case("empty file", "usage", "a.csv", "", None, "is empty"),
-    Case("header only", "usage", "a.csv", f"{U}\n", None, "has a header (timestamp, deployment, user_id) but no data rows"),
+    Case("empty file", "usage", "a.csv", "", None, "is empty"),  # a CSV without rows still has its header
+    Case("header with the wrong columns", "usage", "a.csv", "timestamp,deployment\n", None,
+         "required column user_id missing for kind usage"),
     Case("binary garbage", "usage", "a.csv", _garbage(4000), None, "is not a text file (binary content)"),
     Case("missing required column", "usage", "a.csv", "timestamp,deployment\n2026-11-02,support-triage\n", None,
          "required column user_id missing for kind usage (expected timestamp, deployment, user_id; "
@@ -223,7 +224,7 @@ def test_other_files_proceed_after_a_failed_one(workspace, ingest_cli) -> None:
     [
         (
             ("ingest", "usages", "a.csv"),
-            "unknown kind 'usages'; kinds: usage, cost, feedback, incidents, changes; adapters:",
+            "unknown kind 'usages'; kinds: usage, cost, feedback, incidents, changes, labels, readiness, training; adapters:",
         ),
         (("ingest", "usage"), "give at least one FILE"),
         (("ingest", "usage", "a.csv", "--map", "nodest"), "expected SRC=DEST"),

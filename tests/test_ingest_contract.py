@@ -244,11 +244,11 @@ def test_extra_columns_are_named_in_the_summary(workspace, ingest_cli) -> None:
 
 
 def test_summary_lists_first_reasons_and_how_many_more(workspace, ingest_cli) -> None:
-    bad = "\n".join(f"2026-11-02,support-triage,u{i},maybe" for i in range(6))
+    bad = "\n".join(f"2026-11-02,support-triage,u{i},maybe" for i in range(8))
     path = workspace.write("u.csv", f"timestamp,deployment,user_id,outcome\n{bad}\n")
     out = ingest_cli("ingest", "usage", str(path)).out
-    assert "line 2: outcome" in out and "line 4: outcome" in out and "line 5: outcome" not in out
-    assert "... and 3 more (see the quarantine table / Evidence page)" in out
+    assert "line 2: outcome" in out and "line 6: outcome" in out and "line 7: outcome" not in out
+    assert "... and 3 more; every quarantined row: postlaunch quarantine --run " in out
 
 
 def test_registry_state_recorded_once_per_command(workspace, ingest_cli) -> None:

@@ -108,10 +108,36 @@ def change(ts: datetime | str, summary: str, deployment: str = "dep", **kw: Any)
     return row
 
 
+def readiness(
+    deployment: str, item: str, status: str = "met", evidence_date: date | str = "2026-01-01", **kw: Any
+) -> dict[str, Any]:
+    i = next(_ids)
+    row = {
+        "identity": i, "content_hash": i, "deployment": deployment, "item": item, "status": status,
+        "evidence": f"evidence for {item}", "evidence_date": evidence_date, "reviewed_by": "QA lead",
+        "source": "file", "run_id": "r", "line": i,
+    }  # fmt: skip
+    row.update(kw)
+    return row
+
+
+def training(user_id: str, completed_at: datetime | str, **kw: Any) -> dict[str, Any]:
+    i = next(_ids)
+    return {
+        "identity": i,
+        "content_hash": i,
+        "user_id": user_id,
+        "completed_at": completed_at,
+        "run_id": "r",
+        **kw,
+    }
+
+
 def insert(conn: duckdb.DuckDBPyConnection, table: str, rows: Iterable[dict[str, Any]]) -> None:
-    """Insert rows by hand; usage and feedback also rebuild the weekly rollup, as an ingest keeps it."""
+    """Insert rows by hand; usage, feedback and training records also rebuild the weekly rollup, as an
+    ingest keeps it."""
     _insert(conn, table, rows)
-    if table in ("usage_events", "feedback"):
+    if table in ("usage_events", "feedback", "training_records"):
         rebuild_rollup(conn)
 
 

@@ -28,4 +28,5 @@ def test_every_metric_has_a_doc_line() -> None:
 def test_every_threshold_belongs_to_a_declared_metric() -> None:
     names = {m.name for m in METRICS}
     assert set(DEFAULT_THRESHOLDS) <= names
-    assert len(names) == len(METRICS) == 27
+    # DESIGN §5, + usage_feed_gap (§19), untrained_use_share (§15), serious_incidents_due_soon (§16)
+    assert len(names) == len(METRICS) == 29

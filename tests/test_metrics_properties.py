@@ -6,8 +6,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from metrics.compute import _scope
 from metrics.queries import MixRow, UsageWeek
+from metrics.scope_estimate import Pooled, scope_week
 from metrics.stats import js_distance, mean_interval, wilson
 from metrics.status import Levels, status_of
 
@@ -52,8 +52,14 @@ APPROVED = ("a", "b")
 
 
 def row(use_case: str | None, labelled: bool, events: int) -> MixRow:
-    """A mix row as usage_weekly.sql gives it (its out_of_scope flag is pl_out_of_scope of the use case)."""
-    return MixRow(use_case, labelled, use_case is not None and use_case not in APPROVED, events)
+    """A mix row as rollup_mix.sql gives it: labelled, else placed (its out-of-scope flags are
+    pl_out_of_scope of the use case)."""
+    out = use_case is not None and use_case not in APPROVED
+    if labelled:
+        return MixRow(use_case, None, None, None, out, False, False, events)
+    return MixRow(
+        None, use_case, None, None if use_case is None else (-1 if out else 1), False, out, False, events
+    )
 
 
 mix_rows = st.lists(
@@ -66,8 +72,8 @@ mix_rows = st.lists(
 def test_approved_use_never_raises_out_of_scope_share(
     rows: list[MixRow], use_case: str, labelled: bool, k: int
 ) -> None:
-    before = _scope(UsageWeek(mix=list(rows))).value
-    after = _scope(UsageWeek(mix=[*rows, row(use_case, labelled, k)])).value
+    before = scope_week(UsageWeek(mix=list(rows)), Pooled(), None).value
+    after = scope_week(UsageWeek(mix=[*rows, row(use_case, labelled, k)]), Pooled(), None).value
     assert after is not None
     assert before is None or after <= before + 1e-12
 

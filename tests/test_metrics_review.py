@@ -7,7 +7,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from test_metrics_data import change, cost, feedback, incident, insert, make_ctx, open_db, usage
+from test_metrics_data import (
+    change,
+    cost,
+    feedback,
+    incident,
+    insert,
+    make_ctx,
+    open_db,
+    readiness,
+    training,
+    usage,
+)
 
 from metrics.api import (
     available_weeks,
@@ -20,6 +31,7 @@ from metrics.api import (
 )
 from postlaunch.catalog import METRICS
 from postlaunch.errors import PostlaunchError, UnknownDeploymentError
+from postlaunch.readiness import ITEMS
 
 MONDAYS = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]  # 2026-W02 .. W07
 
@@ -28,10 +40,16 @@ MONDAYS = [datetime(2026, 1, 5) + timedelta(weeks=i) for i in range(6)]  # 2026-
 def setup(tmp_path_factory: pytest.TempPathFactory):
     """Two deployments: `dep` drifts out of scope from W06 on (200 events a week); `calm` is healthy.
     Built once for the module; the tests only read it."""
+    runbook = {"may_pause": ["Head of Support"], "fallback": "manual triage", "return_criteria": ["fixed"]}
     ctx = make_ctx(
-        tmp_path_factory.mktemp("review"), {"dep": {}, "calm": {"risk_tier": "low", "weekly_budget": 100.0}}
-    )
+        tmp_path_factory.mktemp("review"),
+        {"dep": {}, "calm": {"risk_tier": "low", "weekly_budget": 100.0, "runbook": runbook,
+                             "use_case_descriptions": {"classify": "Classify", "route": "Route"}}},
+    )  # fmt: skip
     conn = open_db(ctx)
+    # calm's checklist is complete (low tier: valid 12 months) and its one user is trained
+    insert(conn, "readiness_records", [readiness("calm", item) for item in ITEMS])
+    insert(conn, "training_records", [training("c", "2025-12-01 00:00:00", deployment="calm")])
     rows = []
     for i, monday in enumerate(MONDAYS):
         for j in range(200):
@@ -63,9 +81,13 @@ def setup(tmp_path_factory: pytest.TempPathFactory):
 def test_review_shape(setup) -> None:
     ctx, conn = setup
     review = build_review(conn, ctx, "dep").as_json_dict()
-    assert list(review)[:9] == [
-        "deployment", "week", "period", "metrics", "alerts", "recommendation", "open_incidents",
+    assert list(review)[:10] == [
+        "deployment", "week", "period", "metrics", "alerts", "recommendation", "readiness", "open_incidents",
         "out_of_scope_examples", "changes",
+    ]  # fmt: skip
+    assert [r["item"] for r in review["readiness"]] == list(ITEMS)
+    assert list(review["readiness"][0])[:7] == [
+        "item", "status", "evidence", "evidence_date", "expires", "check", "message",
     ]  # fmt: skip
     assert review["deployment"] == "dep" and review["week"] == "2026-W07"
     assert review["period"] == {"start": "2026-02-09", "end": "2026-02-15"}

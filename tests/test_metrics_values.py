@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_metrics_data import change, cost, feedback, incident, insert, make_ctx, open_db, usage
+from test_metrics_data import change, cost, feedback, incident, insert, make_ctx, open_db, training, usage
 
 from metrics.api import deployment_history
 from metrics.model import MetricResult
@@ -101,7 +101,7 @@ CASES: list[Case] = [
     Case("oos label wins, split", "out_of_scope_share", "2026-W02",
          {"usage_events": [U(use_case="classify", inferred_use_case="out_of_scope"), U(use_case="poetry"),
                            U(inferred_use_case="out_of_scope"), U(inferred_use_case="route"), U()]},
-         0.5, 4, extra={"split": {"labelled": {"n": 2, "out_of_scope": 1}, "inferred": {"n": 2, "out_of_scope": 1}}}),
+         0.5, 4, extra={"split": {"labelled": {"n": 2, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0}, "inferred": {"n": 2, "out_of_scope": 1}}}),
     Case("oos unseen label, requests", "out_of_scope_share", "2026-W02",
          {"usage_events": [U(use_case="never_seen", requests=3), U(use_case="route")]}, 0.75, 4),
     Case("oos nothing placed", "out_of_scope_share", "2026-W02", {"usage_events": [U(), U()]}, None, 0),
@@ -194,6 +194,32 @@ CASES: list[Case] = [
     Case("deadline setting", "overdue_serious_incidents", "2026-W03",
          {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True)]}, 1, 1,
          settings={"reporting_deadline_days": 3}),
+    # serious_kind clocks (DESIGN §16): death 10 days, critical_infrastructure 2; the setting shortens them
+    Case("death clock is 10 days", "overdue_serious_incidents", "2026-W03",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True, serious_kind="death")]},
+         1, 1),
+    Case("critical infrastructure clock is 2 days", "overdue_serious_incidents", "2026-W02",
+         {"usage_events": [U(W02)],
+          "incidents": [incident("a", "2026-01-08 10:00:00", serious=True, serious_kind="critical_infrastructure")]}, 1, 1),
+    Case("other kind keeps the general clock", "overdue_serious_incidents", "2026-W03",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True, serious_kind="other")]},
+         0, 0),
+    Case("setting shortens the death clock", "overdue_serious_incidents", "2026-W02",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True, serious_kind="death")]},
+         1, 1, settings={"reporting_deadline_days": 3}),
+    Case("setting never lengthens the death clock", "overdue_serious_incidents", "2026-W03",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True, serious_kind="death")]},
+         1, 1, settings={"reporting_deadline_days": 30}),
+    # deadline 2026-01-20 10:00; W03 ends 2026-01-19 00:00 (1.4 days before), W02 ends 8.4 days before
+    Case("due within 2 days", "serious_incidents_due_soon", "2026-W03",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True)]}, 1, 1),
+    Case("due in 8 days is not soon", "serious_incidents_due_soon", "2026-W02",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True)]}, 0, 0),
+    Case("due soon but reported", "serious_incidents_due_soon", "2026-W03",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True, reported_at="2026-01-14 00:00:00")]},
+         0, 0),
+    Case("overdue is not due soon", "serious_incidents_due_soon", "2026-W04",
+         {"usage_events": [U(W02)], "incidents": [incident("a", "2026-01-05 10:00:00", serious=True)]}, 0, 0),
     Case("resolve days", "mean_days_to_resolve", "2026-W02",
          {"usage_events": [U()], "incidents": [incident("a", "2026-01-05 00:00:00", resolved_at="2026-01-06 00:00:00"),
                                                incident("b", "2026-01-04 12:00:00", resolved_at="2026-01-07 12:00:00"),
@@ -203,6 +229,24 @@ CASES: list[Case] = [
          {"usage_events": [U(has_text=True, pii_count=2, request_text="[EMAIL]"), U(has_text=True, pii_count=0, request_text="x"),
                            U(has_text=True, pii_count=1, requests=3, request_text="[PHONE]"), U()]}, 0.8, 5),
     Case("pii no text", "pii_share", "2026-W02", {"usage_events": [U()]}, None, 0),
+    # untrained_use_share (DESIGN §15): trained for this deployment or for all, completed by the event, not
+    # expired; u1 (3 requests) and u4 are trained, u2 never, u3 only for another deployment, u5 expired
+    # before the event, u6 trained after it: 4 of 8 events untrained
+    Case("untrained weighted", "untrained_use_share", "2026-W02",
+         {"usage_events": [U(user_id="u1", requests=3), U(user_id="u2"), U(user_id="u3"), U(user_id="u4"),
+                           U(user_id="u5"), U(user_id="u6")],
+          "training_records": [training("u1", "2026-01-01 00:00:00", deployment="dep"),
+                               training("u3", "2026-01-01 00:00:00", deployment="other"),
+                               training("u4", "2026-01-01 00:00:00"),
+                               training("u5", "2025-06-01 00:00:00", deployment="dep", expires_at="2026-01-05 00:00:00"),
+                               training("u6", "2026-01-07 00:00:00", deployment="dep")]}, 0.5, 8),
+    Case("untrained without any record is unknown", "untrained_use_share", "2026-W02",
+         {"usage_events": [U(user_id="u1"), U(user_id="u2")]}, None, 2, extra={"note": "no training records loaded"}),
+    Case("untrained with only another deployment's records is unknown", "untrained_use_share", "2026-W02",
+         {"usage_events": [U(user_id="u1")], "training_records": [training("u1", "2026-01-01 00:00:00", deployment="other")]},
+         None, 1),
+    Case("untrained all trained", "untrained_use_share", "2026-W02",
+         {"usage_events": [U(user_id="u1")], "training_records": [training("u1", "2026-01-01 00:00:00")]}, 0.0, 1),
     # weeks start Monday 00:00 local: Europe/Berlin is UTC+1 in January, America/New_York UTC-4 in June
     Case("berlin events at local Monday", "events", "2026-W03",
          {"usage_events": [U("2026-01-11 22:59:59"), U("2026-01-11 23:00:00")]}, 1, 1,

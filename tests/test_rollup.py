@@ -31,7 +31,8 @@ def rollup_content(conn: duckdb.DuckDBPyConnection) -> dict[str, list[tuple[Any,
     usage = conn.execute(
         "SELECT deployment, wk, grain, use_case, inferred_use_case, team, data_class, model, sum(events), "
         "sum(errors), sum(escalations), sum(text_events), sum(pii_events), round(sum(cost), 6), sum(cost_rows), "
-        "sum(uncosted_input_tokens), sum(uncosted_output_tokens), sum(uncosted_token_events) FROM usage_rollup "
+        "sum(uncosted_input_tokens), sum(uncosted_output_tokens), sum(uncosted_token_events), "
+        "sum(untrained_events) FROM usage_rollup "
         "GROUP BY ALL ORDER BY ALL"
     ).fetchall()
     users = conn.execute("SELECT * FROM usage_week_users ORDER BY ALL").fetchall()
@@ -60,6 +61,45 @@ def sample_ctx(tmp_path: Path) -> Context:
     config = tmp_path / "postlaunch.toml"
     shutil.copyfile(SAMPLE / "postlaunch.toml", config)
     return load_context(config, tmp_path / "r.duckdb")
+
+
+def test_training_records_before_and_after_the_usage_keep_the_rollup_equal_to_a_rebuild(
+    sample_ctx: Context, tmp_path: Path
+) -> None:
+    """The untrained measure joins the training records: records loaded before the usage shape the rows
+    ingest appends; records loaded after replace the week grain of the deployments they touch."""
+    header, *rows = (SAMPLE / "training.csv").read_text(encoding="utf-8").splitlines()
+    half = len(rows) // 2
+    before, after = tmp_path / "training-before.csv", tmp_path / "training-after.csv"
+    before.write_text("\n".join([header, *rows[:half]]) + "\n", encoding="utf-8")
+    after.write_text("\n".join([header, *rows[half:]]) + "\n", encoding="utf-8")
+    assert not ingest_and_place(sample_ctx, "training", [before]).failed
+    for path in split_usage(tmp_path, 3):
+        assert not ingest_and_place(sample_ctx, "usage", [path]).failed
+    with connect(sample_ctx.db) as conn:
+        midway = conn.execute(
+            "SELECT sum(untrained_events), sum(events) FROM usage_rollup WHERE grain = 'week'"
+        ).fetchone()
+    assert not ingest_and_place(sample_ctx, "training", [after]).failed
+    with connect(sample_ctx.db) as conn:
+        incremental = rollup_content(conn)
+        shares = {
+            d: api.build_review(conn, sample_ctx, d).metrics["untrained_use_share"].value
+            for d in sample_ctx.registry.ids
+        }
+        conn.execute("BEGIN TRANSACTION")
+        rollup.rebuild(conn, sample_ctx.settings.timezone)
+        conn.execute("COMMIT")
+        assert incremental == rollup_content(conn)
+        untrained, events = conn.execute(
+            "SELECT sum(untrained_events), sum(events) FROM usage_rollup WHERE grain = 'week'"
+        ).fetchone()
+        assert conn.execute(
+            "SELECT count(*) FROM usage_rollup WHERE grain <> 'week' AND untrained_events IS NOT NULL"
+        ).fetchone() == (0,)
+    assert 0 < midway[0] < midway[1]  # half the people trained: some use untrained
+    assert 0 < untrained < midway[0] and events == midway[1]  # everyone trained but the new claims team
+    assert shares["claims-summarizer"] == pytest.approx(0.1316, abs=1e-3) and shares["hr-assistant"] == 0.0
 
 
 def test_ingest_keeps_the_rollup_equal_to_a_rebuild(sample_ctx: Context, tmp_path: Path) -> None:
@@ -111,8 +151,9 @@ def test_a_database_from_before_the_rollup_gets_it_on_the_first_writing_command(
         m.setattr(schema, "MIGRATIONS", schema.MIGRATIONS[:2])
         schema.migrate(conn)
         conn.execute(f"ATTACH '{loaded}' AS loaded (READ_ONLY)")
-        conn.execute("INSERT INTO usage_events SELECT * FROM loaded.usage_events")
-        conn.execute("INSERT INTO ingest_runs SELECT * FROM loaded.ingest_runs")
+        for table in ("usage_events", "ingest_runs"):  # the columns postlaunch 2 had
+            cols = ", ".join(r[0] for r in conn.execute(f"DESCRIBE main.{table}").fetchall())
+            conn.execute(f"INSERT INTO main.{table} SELECT {cols} FROM loaded.{table}")
         assert max(r[0] for r in conn.execute("SELECT version FROM schema_migrations").fetchall()) == 2
     argv = ["--db", str(sample_ctx.db), "--config", str(sample_ctx.settings.config)]
     assert main([*argv, "review", "--deployment", "hr-assistant"]) == 1

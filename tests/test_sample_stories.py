@@ -123,3 +123,37 @@ def test_hr_assistant_stays_healthy_enough_to_expand(committed: dict) -> None:
     assert not [
         r for r in committed["incidents"] if r["deployment"] == "hr-assistant" and r["severity"] == "high"
     ]
+
+
+def test_a_new_claims_team_works_untrained_from_w45(committed: dict) -> None:
+    training = [r for r in read_csv(COMMITTED / "training.csv") if r["deployment"] in DEPLOYMENTS + [""]]
+    valid: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for r in training:
+        if r["expires_at"] > r["completed_at"]:
+            valid.setdefault((r["user_id"], r["deployment"]), []).append((r["completed_at"], r["expires_at"]))
+
+    def trained(row: dict) -> bool:
+        spans = valid.get((row["user_id"], row["deployment"]), []) + valid.get((row["user_id"], ""), [])
+        return any(done <= row["timestamp"] < until for done, until in spans)
+
+    for dep in DEPLOYMENTS:
+        by_week = weeks_of([r for r in committed["usage"] if r["deployment"] == dep])
+        for week, rows in by_week.items():
+            events = sum(int(r["requests"] or 1) for r in rows)
+            untrained = sum(int(r["requests"] or 1) for r in rows if not trained(r))
+            if dep == "claims-summarizer" and week >= "2026-W45":
+                assert 0.12 < untrained / events < 0.17, week
+                assert {r["team"] for r in rows if not trained(r)} == {"claims-liability"}
+            else:
+                assert untrained == 0, (dep, week)
+
+
+def test_sales_testing_evidence_expires_between_the_w44_and_w45_meetings(committed: dict) -> None:
+    readiness = read_csv(COMMITTED / "readiness.csv")
+    (testing,) = [r for r in readiness if r["deployment"] == "sales-email-drafter" and r["item"] == "testing"]
+    assert testing["status"] == "met" and testing["expires"] == ""  # the tier default: 6 months (medium)
+    assert testing["evidence_date"] == "2026-05-05"  # + 6 months = 2026-11-05, a Thursday
+    # sales reviews on Tuesdays: W44 on 2026-11-03 (still valid), W45 on 2026-11-10 (expired)
+    assert committed["registry"]["deployments"]["sales-email-drafter"]["review_day"] == "tuesday"
+    items = {r["item"] for r in readiness if r["deployment"] == "sales-email-drafter"}
+    assert items == {"use_case", "owner", "testing", "training", "access", "monitoring", "pause"}

@@ -11,7 +11,7 @@ import pytest
 
 from ingest.engine import ingest_paths
 from ingest.scope import place as place_mod
-from ingest.scope.place import NO_DESCRIPTIONS, fit_model, place_pending
+from ingest.scope.place import NO_DESCRIPTIONS, fit_model, fit_with_traffic, place_pending
 from metrics import api
 from metrics import scope as mscope
 from postlaunch.config import Context, load_context
@@ -108,8 +108,14 @@ def by_dep(summaries: list) -> dict:  # type: ignore[type-arg]
     return {s.deployment: s for s in summaries}
 
 
+def stored_model(ctx: Context, dep: str):  # type: ignore[no-untyped-def]
+    """The model placement fits: the registry's, with the deployment's labelled requests as examples."""
+    with connect(ctx.db) as conn:
+        return fit_with_traffic(conn, ctx.registry.get(dep))
+
+
 def test_expected_placements(ws) -> None:  # type: ignore[no-untyped-def]
-    model = fit_model(ws.ctx().registry.get("helpdesk"))
+    model = stored_model(ws.ctx(), "helpdesk")
     labels, _ = model.place(list(EXPECTED))
     assert dict(zip(EXPECTED, labels, strict=True)) == EXPECTED
 
@@ -118,7 +124,8 @@ def test_unlabeled_placed_labelled_never_touched(ws) -> None:  # type: ignore[no
     ctx = ws.ctx()
     summaries = by_dep(place_pending(ctx))
     s = summaries["helpdesk"]
-    fp = fit_model(ctx.registry.get("helpdesk")).fingerprint()
+    fp = stored_model(ctx, "helpdesk").fingerprint()
+    assert fp != fit_model(ctx.registry.get("helpdesk")).fingerprint()  # labelled e1, e2 joined the examples
     # e3, e4, e5, e6, e7: unlabeled with text (rows, not requests); 3 distinct texts; e6 and e7 out of scope
     assert (s.placed, s.distinct_texts, s.out_of_scope, s.fingerprint, s.reason) == (5, 3, 2, fp, None)
     got = rows(ctx, "deployment = 'helpdesk'")
@@ -254,10 +261,17 @@ def test_review_counts_inferred_events(ws) -> None:  # type: ignore[no-untyped-d
         split = mscope.placement_split(conn, ctx, "helpdesk", "2026-W45", "2026-W46")
     # W45: labelled e1 in, e2 out; inferred e3, e4, e5 in -> 1 of 5
     assert (w45["value"], w45["n"]) == (pytest.approx(0.2), 5)
-    assert w45["split"] == {"labelled": {"n": 2, "out_of_scope": 1}, "inferred": {"n": 3, "out_of_scope": 0}}
+    assert w45["split"] == {
+        "labelled": {"n": 2, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0},
+        "inferred": {"n": 3, "out_of_scope": 0},
+    }  # fmt: skip
     # W46: e6 (3 requests) and e7 placed out of scope, e7b labelled unapproved, e8 has no text -> 5 of 5
     assert (w46["value"], w46["n"]) == (1.0, 5)
-    assert w46["split"] == {"labelled": {"n": 1, "out_of_scope": 1}, "inferred": {"n": 4, "out_of_scope": 4}}
+    assert w46["split"] == {
+        "labelled": {"n": 1, "out_of_scope": 1}, "audited": {"n": 0, "out_of_scope": 0},
+        "inferred": {"n": 4, "out_of_scope": 4},
+    }  # fmt: skip
+    assert w46["estimate"] == {"method": "inferred", "audited_n": 0, "inferred_n": 4, "labelled_n": 1}
     assert split.to_dict("records") == [
         {"week": "2026-W45", "labelled_in_scope": 1, "labelled_out_of_scope": 1, "inferred_in_scope": 3,
          "inferred_out_of_scope": 0, "unplaced": 0, "unplaced_with_text": 0},
@@ -304,7 +318,9 @@ def test_sample_support_triage_inferred_drift(tmp_path: Path) -> None:
     # the labelled story (sample_data/README.md): ~0.5% to W41, 11.5% and 14.0% in W46-W47
     assert labelled[early].mean() < 0.01 and labelled[late].min() > 0.10
     # the unlabeled texts drift the same way, and the placement sees it
-    assert inferred[early].mean() < 0.01
-    assert inferred[late].min() > 0.04
-    assert inferred[late].mean() > 8 * inferred[early].mean()
+    # early weeks: about the expected false-flag rate (the labelled requests that joined as references
+    # raise the calibrated threshold a little: ~3% flagged instead of <1% with the registry's examples only)
+    assert inferred[early].mean() < 0.04
+    assert inferred[late].min() > 0.10
+    assert inferred[late].mean() > 4 * inferred[early].mean()
     assert inferred["2026-W44"] > inferred[early].max()

@@ -11,6 +11,7 @@ import sys
 
 from metrics.api import check
 from metrics.model import CheckRow
+from postlaunch import opstatus
 from postlaunch.config import load_context
 from postlaunch.db import connect
 from postlaunch.decisions import parse_week
@@ -44,7 +45,9 @@ def overall_level(levels: list[str]) -> str:
     return max(known, key=SEVERITY.__getitem__) if known else "unknown"
 
 
-def _collect(args: argparse.Namespace) -> list[CheckRow]:
+def _collect(args: argparse.Namespace) -> tuple[list[CheckRow], list[str]]:
+    """The deployments' rows, and one line per pause or stop the app has not read after
+    pause_ack_minutes (DESIGN §14: the pause is not in effect, so the system may still run)."""
     if args.week is not None:
         parse_week(args.week)
     ctx = load_context(args.config, args.db)
@@ -52,7 +55,18 @@ def _collect(args: argparse.Namespace) -> list[CheckRow]:
         ctx.registry.get(args.deployment)
 
     with connect(ctx.db, read_only=True, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        return list(check(conn, ctx, week=args.week, deployment=args.deployment))
+        rows = list(check(conn, ctx, week=args.week, deployment=args.deployment))
+        unseen = []
+        for status in opstatus.statuses(conn, ctx.registry):
+            if args.deployment not in (None, status.deployment):
+                continue
+            ack = opstatus.acknowledgement(conn, status, ctx.settings.pause_ack_minutes)
+            if ack is not None and ack.alert:
+                unseen.append(
+                    f"{status.deployment} {ack.text(ctx.settings.timezone)} "
+                    f"(alert after {ctx.settings.pause_ack_minutes} min): the {status.mode} mode is not in effect"
+                )
+    return rows, unseen
 
 
 def _lines(results: list[CheckRow]) -> list[str]:
@@ -72,7 +86,7 @@ def _lines(results: list[CheckRow]) -> list[str]:
 
 def run(args: argparse.Namespace) -> int:
     try:
-        results = _collect(args)
+        results, unseen = _collect(args)
     except Exception as exc:  # noqa: BLE001 - a monitoring check reports any failure as UNKNOWN
         reason = str(exc) or exc.__class__.__name__
         if args.json:
@@ -82,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             print(f"UNKNOWN postlaunch check: {reason}")
         return 3
-    level = overall_level([r.level for r in results])
+    level = overall_level([*(r.level for r in results), *(["critical"] * len(unseen))])
     weeks = sorted({r.week for r in results if r.week})
     week = args.week or (weeks[-1] if weeks else None)
     if args.json:
@@ -91,9 +105,12 @@ def run(args: argparse.Namespace) -> int:
             "level": level,
             "exit_code": EXIT[level],
             "deployments": [r.model_dump(mode="json") for r in results],
+            "not_observed": unseen,
         }
         print(json.dumps(doc, indent=2, ensure_ascii=False))
     else:
+        for line in unseen:
+            print(f"CRITICAL {line}")
         for line in _lines(results):
             print(line)
         if not results:

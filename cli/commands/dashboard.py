@@ -20,7 +20,9 @@ from postlaunch.config import load_context
 from postlaunch.errors import UsageError
 from postlaunch.login import is_loopback, read_login, secrets_path
 
-APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
+APP = (
+    Path(__file__).resolve().parents[2] / "dashboard" / "server.py"
+)  # st.App: the pages and the OFREP routes
 DEFAULT_PORT = 8501
 DEFAULT_HOST = "127.0.0.1"
 

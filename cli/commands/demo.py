@@ -30,6 +30,8 @@ FILES: tuple[tuple[str, str], ...] = (
     ("feedback", "feedback.jsonl"),
     ("incidents", "incidents.csv"),
     ("changes", "changes.csv"),
+    ("training", "training.csv"),
+    ("readiness", "readiness.csv"),
 )
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 
@@ -18,7 +19,7 @@ from ingest.pipeline import ingest_and_place
 from postlaunch.config import load_context
 from postlaunch.errors import UsageError
 
-SHOWN_REASONS = 3
+SHOWN_REASONS = 5  # the first reasons of a file; `postlaunch quarantine --run ID` lists all
 
 
 def add_parser(sub: argparse._SubParsersAction, parents: list[argparse.ArgumentParser]) -> None:
@@ -66,12 +67,35 @@ def _mapping(args: argparse.Namespace) -> Mapping | None:
     return mapping
 
 
-def summary_line(r: FileResult) -> str:
+def quarantine_command(r: FileResult, args: argparse.Namespace | None = None) -> str:
+    """The command that lists every row `r` quarantined (with this run's --db and --config)."""
+    where = ""
+    if args is not None:
+        where = "".join(
+            f" --{name} {shlex.quote(str(value))}"
+            for name in ("db", "config")
+            if (value := getattr(args, name, None)) is not None
+        )
+    return f"postlaunch quarantine --run {r.run_id}{where}"
+
+
+def summary_line(r: FileResult, args: argparse.Namespace | None = None) -> str:
     if r.status == "failed":
         return f"{r.file}: {r.message}"
     line = f"{r.file}: rows={r.rows} loaded={r.loaded} duplicates={r.duplicates} quarantined={r.quarantined}"
+    notes = []
+    if r.notes.get("already_quarantined"):
+        notes.append(f"{r.notes['already_quarantined']} of them quarantined by an earlier ingest already")
     if r.notes.get("incidents_updated"):
-        line += f" (incidents updated={r.notes['incidents_updated']})"
+        notes.append(f"incidents updated={r.notes['incidents_updated']}")
+    if r.notes.get("labels_replaced"):
+        notes.append(
+            f"labels replaced={r.notes['labels_replaced']}; the earlier ones are kept in label_history"
+        )
+    if r.notes.get("empty"):
+        notes.append(str(r.notes["empty"]))
+    if notes:
+        line += f" ({'; '.join(notes)})"
     adapter_notes = notes_line(r.notes)
     if adapter_notes:
         line += f"\n  {adapter_notes}"
@@ -79,9 +103,9 @@ def summary_line(r: FileResult) -> str:
         line += f"\n  extra columns (kept nowhere): {', '.join(r.extra_columns)}"
     for reason in r.reasons[:SHOWN_REASONS]:
         line += f"\n  {reason}"
-    more = r.quarantined - min(len(r.reasons), SHOWN_REASONS)
-    if more > 0:
-        line += f"\n  ... and {more} more (see the quarantine table / Evidence page)"
+    if r.quarantined > min(len(r.reasons), SHOWN_REASONS):
+        more = r.quarantined - min(len(r.reasons), SHOWN_REASONS)
+        line += f"\n  ... and {more} more; every quarantined row: {quarantine_command(r, args)}"
     return line
 
 
@@ -101,9 +125,12 @@ def run(args: argparse.Namespace) -> int:
     )  # fmt: skip
     for r in outcome.files:
         if args.json:
-            print(json.dumps(r.as_json(), default=str), flush=True)
+            obj = r.as_json()
+            if r.quarantined:  # `reasons` holds the first few; the command lists every row
+                obj["quarantine_command"] = quarantine_command(r, args) + " --json"
+            print(json.dumps(obj, default=str), flush=True)
         else:
-            print(summary_line(r), flush=True)
+            print(summary_line(r, args), flush=True)
     # --json keeps stdout to one object per file (the documented shape); placement goes to stderr.
     to = sys.stderr if args.json or outcome.postponed else sys.stdout
     for line in outcome.placement_lines():

@@ -10,7 +10,7 @@ from pathlib import Path
 from metrics.api import build_review
 from postlaunch.config import load_context
 from postlaunch.db import connect
-from postlaunch.decisions import parse_week
+from postlaunch.decisions import parse_week, standing_decision
 from postlaunch.errors import PostlaunchError
 from report.minutes import render_markdown
 from report.pack import build_pack
@@ -44,8 +44,8 @@ def render(args: argparse.Namespace) -> str:
         review = build_review(conn, ctx, args.deployment, args.week)
         if args.format == "html":
             return build_pack(conn, ctx, review)
-    if args.format == "md":
-        return render_markdown(review)
+        if args.format == "md":
+            return render_markdown(review, standing_decision(conn, review.deployment, review.week))
     return review.to_json() + "\n"
 
 

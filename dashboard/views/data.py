@@ -134,6 +134,8 @@ def _upload() -> None:
             st.error(f"{line} — **not loaded**: {r['message']}")
         elif r["quarantined"]:
             st.warning(f"{line} — quarantined rows are listed on the Evidence page. {r['reasons']}")
+        elif r.get("empty"):
+            st.info(f"{line} — a file without rows ({r['empty']}): nothing to load today.")
         else:
             st.success(line)
 

@@ -1,12 +1,14 @@
-"""Evidence: the decision log with the chain's verification and who signed, change records, ingest
-runs, quarantined rows with their reasons, and the access log with filters (governance sees all of it,
-an owner their deployments'). It reads through `dashboard.data`; no SQL here."""
+"""Evidence: the decision log with the chain's verification and who signed, who was told of each
+pause, the reads of the operating status, change records, ingest runs, quarantined rows with their
+reasons, and the access log with filters (governance sees all of it, an owner their deployments').
+It reads through `dashboard.data`; no SQL here."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import auth, data, state
@@ -29,12 +31,14 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
     shown["attendees"] = [", ".join(a) if isinstance(a, list) else a for a in shown["attendees"]]
     shown["hash"] = [str(h)[:12] + "…" for h in shown["hash"]]
     shown["prev_hash"] = [str(h)[:12] + "…" if h else "" for h in shown["prev_hash"]]
+    shown["supersedes"] = [f"#{int(v)}" if pd.notna(v) else "" for v in shown["supersedes"]]
     columns = [
         "seq",
         "chain",
         "deployment",
         "week",
         "decision",
+        "supersedes",
         "rationale",
         "decided_by",
         "countersigned_by",
@@ -46,6 +50,36 @@ def _decisions(deployment: str | None, only_this: bool) -> None:
         "prev_hash",
     ]
     st.dataframe(shown[[c for c in columns if c in shown.columns]], hide_index=True, width="stretch")
+
+
+def _operating(deployment: str | None, only_this: bool) -> None:
+    """Who was told of each pause or stop, and the reads of the operating status (DESIGN §14)."""
+    scope = deployment if only_this else None
+    ticks = data.records("followups", scope)
+    st.subheader(f"Told of a pause or stop ({len(ticks)})")
+    if len(ticks):
+        st.caption(
+            "Follow-ups of the decision log, each chained to its decision (checked by `postlaunch verify`)."
+        )
+        st.dataframe(ticks, hide_index=True, width="stretch")
+    else:
+        st.caption(
+            "Nobody ticked yet: after a pause or stop, the Weekly review lists the runbook's notify checklist."
+        )
+    reads = data.records("status_reads", scope)
+    st.subheader(f"Operating-status reads (latest {len(reads)})")
+    if len(reads):
+        refused = int((reads["outcome"] != "ok").sum())
+        if refused:
+            st.warning(
+                f"{refused} of these reads were refused (no key, a revoked or another deployment's key)."
+            )
+        st.dataframe(reads, hide_index=True, width="stretch")
+    else:
+        st.caption(
+            "No app has read its status over OFREP yet (`postlaunch status-key create --deployment ID`; "
+            "see docs/operating-status.md)."
+        )
 
 
 def _changes(deployment: str | None, only_this: bool) -> None:
@@ -92,14 +126,36 @@ def _ingest() -> None:
             ],
         )
     reasons, rows = data.quarantine()
-    st.subheader(f"Quarantined rows ({len(rows)})")
-    if not len(rows):
+    total = int(reasons["rows"].sum()) if len(reasons) else 0
+    st.subheader(f"Quarantined rows ({total:,})")
+    if not total:
         st.caption("No row was quarantined.")
         return
+    st.caption(
+        "Each source row once, however often its file was ingested (`seen_in_runs` lists the runs that met "
+        "it). `postlaunch quarantine [--run ID] [--file F] [--reason TEXT] [--json]` lists them on the "
+        "command line."
+    )
     st.markdown("**By reason**")
     st.dataframe(reasons, hide_index=True, width="stretch")
-    st.markdown("**Rows** (file, line, raw text as read, and why)")
-    st.dataframe(rows, hide_index=True, width="stretch")
+    shown = f", the first {len(rows):,} of {total:,}" if len(rows) < total else ""
+    st.markdown(f"**Rows** (file, line, field, why, and the row as read{shown})")
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_order=[
+            "file",
+            "line",
+            "field",
+            "reason",
+            "raw",
+            "kind",
+            "quarantined_at",
+            "run_id",
+            "seen_in_runs",
+        ],
+    )
 
 
 def _utc(day: date, zone: str) -> datetime:
@@ -158,6 +214,7 @@ def render() -> None:
         st.toggle(f"Only {deployment}", value=False, disabled=deployment is None) if deployment else False
     )
     _decisions(deployment, only_this)
+    _operating(deployment, only_this)
     _changes(deployment, only_this)
     _ingest()
     _access_log(deployment, only_this)

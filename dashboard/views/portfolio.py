@@ -15,9 +15,46 @@ from postlaunch.catalog import ACTIONS
 TABLE_KEY = "portfolio-table"
 
 
+# Fits 1280-1440 px beside the sidebar without horizontal scrolling (tests/test_browser.py measures it):
+# the decision-relevant columns first, each as wide as its content needs; cells wrap onto up to three
+# lines (a row taller than 64 px lets the grid wrap text; it ignores line breaks), and tier and owner
+# follow the name in the deployment cell.
+ROW_HEIGHT = 70
+WIDTHS = {
+    "status": 68,
+    "deployment": 150,
+    "recommendation": 86,
+    "alerts": 66,
+    "events": 64,
+    "acceptance": 56,
+    "out of scope": 56,
+    "cost vs budget": 96,
+    "decision": 88,
+    "link": 44,
+}
+
+
 def _alerts(critical: int, warn: int) -> str:
     parts = [f"{critical} critical" if critical else "", f"{warn} warn" if warn else ""]
     return ", ".join(p for p in parts if p) or "none"
+
+
+def _decision(row: PortfolioRow, week: str) -> str:
+    """`limit (W46)`, `next 30 Nov`, `OVERDUE`: the last decision and when the next review is due."""
+    if not row.last_decision:
+        return "none yet"
+    decided = row.last_decision_week or ""
+    if decided[:4] == week[:4]:
+        decided = decided[5:]
+    lines = [f"{row.last_decision} ({decided})"]
+    due = fmt.as_date(row.next_review)
+    if due is not None:
+        lines.append(
+            f"next {due.day} {due:%b}" + ("" if due.year == fmt.week_dates(week)[0].year else f" {due.year}")
+        )
+    if row.review_overdue:
+        lines.append("OVERDUE")
+    return " · ".join(lines)
 
 
 def _events(row: PortfolioRow) -> str:
@@ -40,19 +77,14 @@ def table(rows: list[PortfolioRow], week: str) -> pd.DataFrame:
         out.append(
             {
                 "status": row.level,
-                "deployment": row.name,
-                "owner": row.owner,
-                "tier": row.risk_tier,
+                "deployment": f"{row.name} · {row.risk_tier} risk · {row.owner}",
                 "recommendation": (row.recommendation or "no data").upper(),
                 "alerts": _alerts(row.critical_alerts, row.warn_alerts),
                 "events": _events(row),
                 "acceptance": fmt.value("acceptance_rate", row.acceptance_rate),
                 "out of scope": fmt.value("out_of_scope_share", row.out_of_scope_share),
                 "cost vs budget": cost,
-                "last decision": f"{row.last_decision} ({row.last_decision_week})"
-                if row.last_decision
-                else "none yet",
-                "next review": (row.next_review or "—") + (" OVERDUE" if row.review_overdue else ""),
+                "decision": _decision(row, week),
                 "link": f"./review?deployment={row.deployment}&week={week}",
             }
         )
@@ -108,7 +140,7 @@ def render() -> None:
                 "acceptance": statuses["acceptance_status"],
                 "out of scope": statuses["out_of_scope_status"],
                 "cost vs budget": statuses["budget_status"],
-                "next review": statuses["review_overdue"].map({True: "critical", False: ""}),
+                "decision": statuses["review_overdue"].map({True: "critical", False: ""}),
                 "alerts": pd.Series(
                     [
                         "critical" if c else ("warn" if w else "")
@@ -120,43 +152,43 @@ def render() -> None:
         ),
         hide_index=True,
         width="stretch",
+        row_height=ROW_HEIGHT,
         on_select=_open_selected,
         selection_mode="single-row",
         key=TABLE_KEY,
-        column_order=[
-            "status",
-            "deployment",
-            "recommendation",
-            "alerts",
-            "events",
-            "acceptance",
-            "out of scope",
-            "cost vs budget",
-            "last decision",
-            "next review",
-            "owner",
-            "tier",
-            "link",
-        ],
+        column_order=list(WIDTHS),
         column_config={
-            "link": st.column_config.LinkColumn("review", display_text="open ›", width="small"),
-            "status": st.column_config.TextColumn("status", width="small"),
-            "tier": st.column_config.TextColumn("tier", width="small"),
-            "alerts": st.column_config.TextColumn("alerts", help="critical and warn alerts this week"),
-            "recommendation": st.column_config.TextColumn("recommends"),
-            "events": st.column_config.TextColumn("events (chg)", help="usage events; change vs last week"),
-            "acceptance": st.column_config.TextColumn("accept.", width="small", help="acceptance rate"),
-            "out of scope": st.column_config.TextColumn("out of scope", width="small"),
-            "cost vs budget": st.column_config.TextColumn(
-                "cost / budget", help="cost this week / weekly budget"
+            "status": st.column_config.TextColumn("status", width=WIDTHS["status"]),
+            "deployment": st.column_config.TextColumn(
+                "deployment", width=WIDTHS["deployment"], help="name · risk tier · owner"
             ),
-            "last decision": st.column_config.TextColumn("last decision"),
-            "next review": st.column_config.TextColumn("next review"),
+            "recommendation": st.column_config.TextColumn("recommends", width=WIDTHS["recommendation"]),
+            "alerts": st.column_config.TextColumn(
+                "alerts", width=WIDTHS["alerts"], help="critical and warn alerts this week"
+            ),
+            "events": st.column_config.TextColumn(
+                "events", width=WIDTHS["events"], help="usage events; change vs last week"
+            ),
+            "acceptance": st.column_config.TextColumn(
+                "accept.", width=WIDTHS["acceptance"], help="acceptance rate"
+            ),
+            "out of scope": st.column_config.TextColumn(
+                "scope", width=WIDTHS["out of scope"], help="out-of-scope share of this week's requests"
+            ),
+            "cost vs budget": st.column_config.TextColumn(
+                "cost / budget", width=WIDTHS["cost vs budget"], help="cost this week / weekly budget"
+            ),
+            "decision": st.column_config.TextColumn(
+                "decided",
+                width=WIDTHS["decision"],
+                help="the last decision (its week) and the next review date",
+            ),
+            "link": st.column_config.LinkColumn("review", display_text="open ›", width=WIDTHS["link"]),
         },
     )
     chosen = state.selected_deployment()
     if chosen in ids:
-        name = shown["deployment"].iloc[ids.index(chosen)]
+        name = rows[ids.index(chosen)].name
         st.page_link(
             "views/weekly_review.py",
             label=f"Open the Weekly review of {name} ({week})",

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import data, scope_panel, state, trendpage, widgets
+from dashboard import audit_panel, data, scope_panel, state, trendpage, widgets
+from postlaunch import fmt
 
 METRICS = [
     "out_of_scope_share",
@@ -18,6 +19,13 @@ METRICS = [
 
 
 def drill(deployment: str, first: str, last: str) -> None:
+    week = state.selected_week() or last
+    with state.boundary():
+        metric = data.review(deployment, week).metric("out_of_scope_share")
+        how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+        if how:
+            st.info(f"**How the out-of-scope share of {week} was made:** {how}", icon=":material/fact_check:")
+        audit_panel.render_check_sample(data.ctx(), deployment, week)
     st.subheader("Requests outside the approved use")
     if widgets.elsewhere_note("The list of requests, their placement and clusters"):
         return

@@ -1,13 +1,14 @@
-"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation,
-category tiles, alerts, out-of-scope requests, open incidents, changes, the decision form and the
-review pack. It reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
+"""Weekly review: the meeting's one screen (DESIGN §10), top to bottom — header, recommendation, the
+readiness marks and the operating mode (with a pause's acknowledgement and checklist), category tiles,
+alerts, out-of-scope requests, open incidents, changes, the decision form and the review pack. It
+reads its pickers, calls `dashboard.data`, renders; no SQL, no metric logic."""
 
 from __future__ import annotations
 
 import pandas as pd
 import streamlit as st
 
-from dashboard import data, state, tables, widgets
+from dashboard import data, operating, state, tables, widgets
 from metrics.model import Review
 from postlaunch import fmt
 from postlaunch.catalog import BY_NAME
@@ -109,6 +110,10 @@ def _alerts(review: Review) -> None:
 
 def _scope(review: Review) -> None:
     st.subheader("Outside the approved use")
+    metric = review.metric("out_of_scope_share")
+    how = fmt.estimate_text(metric.estimate, metric.estimate_basis) if metric is not None else None
+    if how:
+        st.caption(f"How the out-of-scope share was made: {how}")
     if not review.out_of_scope_examples:
         st.caption("No requests outside the approved use cases this week.")
         return
@@ -183,6 +188,8 @@ def render() -> None:
     spark = data.trend(deployment, headlines, min(spark_weeks), week) if spark_weeks else pd.DataFrame()
     _header(review)
     _recommendation(review)
+    operating.readiness_row(review)
+    operating.operating_status(review)
     _tiles(review, spark)
     _alerts(review)
     _scope(review)

@@ -383,6 +383,7 @@ def convert(path: Path, ctx: Context, options: dict[str, Any]) -> list[Converted
 class OtelAdapter:
     name = "otel"
     kinds = ("usage", "feedback")
+    blank_file_ok = True  # a file exporter that saw no spans writes nothing: a quiet day, not an error
 
     def read(self, path: Path, ctx: Context, options: dict[str, Any]) -> list[Staged]:
         return to_staged(path, self.name, convert(path, ctx, options))

@@ -287,6 +287,8 @@ class VendorAdapter:
     result field (`project_id`, `workspace_id`) the registry key (`openai_projects`,
     `anthropic_workspaces`) maps to deployments."""
 
+    blank_file_ok = True  # a scheduled export of a day without requests may be an empty file
+
     def __init__(
         self,
         name: str,

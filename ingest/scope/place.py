@@ -1,6 +1,7 @@
-"""Scope placement in the database: fits each deployment's ScopeModel from the registry and writes
-inferred_use_case / inferred_score / inferred_fingerprint of its unlabeled usage events with text, plus
-the model's row in scope_models, and replaces the weekly rollup's scope grain of the weeks it re-placed.
+"""Scope placement in the database: fits each deployment's ScopeModel from the registry, plus labelled
+requests as examples and a threshold from audited traffic, and writes inferred_use_case / inferred_score /
+inferred_band / inferred_fingerprint of its unlabeled usage events with text, plus the model's row in
+scope_models, and replaces the weekly rollup's scope grain of the weeks it re-placed.
 It never writes a labelled event and never reads metrics/ or dashboard/.
 """
 
@@ -22,9 +23,15 @@ import pyarrow as pa
 from postlaunch import db, rollup
 from postlaunch.config import Context
 from postlaunch.registry import Deployment
-from scopetext.model import OUT_OF_SCOPE, ScopeModel
+from scopetext.estimate import bands_of
+from scopetext.model import MIN_TRAFFIC_CALIBRATION, OUT_OF_SCOPE, ScopeModel
 
 CHUNK_TEXTS = 20_000  # distinct texts read, placed and written per step: bounds Python's memory
+# Labelled requests (the data's use_case, or a person's label outside an audit draw) that join each approved
+# use case's examples: the first ones in the order of a hash of their text, so a new label rarely changes
+# the set (and the stored events are re-placed only then). Audited requests never join: a request that is
+# its own example would look approved, and the error rates learned from the audit would be too good.
+TRAFFIC_EXAMPLES = 10
 NO_DESCRIPTIONS = (
     "no use_case_descriptions or use_case_examples in the registry: unlabeled requests are not placed"
 )
@@ -94,12 +101,41 @@ def has_scope_text(dep: Deployment) -> bool:
     )
 
 
-def fit_model(dep: Deployment) -> ScopeModel:
+def fit_model(dep: Deployment, traffic: dict[str, list[str]] | None = None) -> ScopeModel:
     """The deployment's scope model: every approved use case, with its description (a use case without
-    one is described by its name unless it has examples) and examples; `scope_threshold` overrides."""
+    one is described by its name unless it has examples) and examples, and `traffic`'s labelled requests
+    as more references (not calibrated on); `scope_threshold` overrides."""
     descriptions = {uc: dep.use_case_descriptions.get(uc, "") for uc in dep.approved_use_cases}
     examples = {uc: list(dep.use_case_examples.get(uc, [])) for uc in dep.approved_use_cases}
-    return ScopeModel.fit(descriptions, examples, threshold=dep.scope_threshold)
+    return ScopeModel.fit(descriptions, examples, threshold=dep.scope_threshold, references=traffic)
+
+
+def fit_with_traffic(conn: duckdb.DuckDBPyConnection, dep: Deployment) -> ScopeModel:
+    """fit_model with the deployment's labelled requests as extra examples, then its threshold set from
+    the scores of the audited requests people found approved (ScopeModel.recalibrated)."""
+    approved = list(dep.approved_use_cases)
+    traffic: dict[str, list[str]] = {}
+    for use_case, text in conn.execute(
+        f"SELECT use_case, request_text FROM (SELECT DISTINCT use_case, request_text FROM "
+        f"{rollup.scope_events('e.deployment = $dep AND e.request_text IS NOT NULL')} "
+        "WHERE list_contains($approved::VARCHAR[], use_case)) "
+        "QUALIFY row_number() OVER (PARTITION BY use_case ORDER BY md5(request_text), request_text) <= $k "
+        "ORDER BY use_case, md5(request_text), request_text",
+        {"dep": dep.id, "approved": approved, "k": TRAFFIC_EXAMPLES},
+    ).fetchall():
+        traffic.setdefault(use_case, []).append(text)
+    model = fit_model(dep, traffic)
+    audited = [
+        r[0]
+        for r in conn.execute(
+            f"SELECT request_text FROM {rollup.scope_events('e.deployment = $dep AND e.request_text IS NOT NULL')} "
+            "WHERE list_contains($approved::VARCHAR[], audited_use_case) ORDER BY identity",
+            {"dep": dep.id, "approved": approved},
+        ).fetchall()
+    ]
+    if len(audited) < MIN_TRAFFIC_CALIBRATION:
+        return model
+    return model.recalibrated(model.scores(audited)[1])
 
 
 def place_pending(
@@ -141,11 +177,12 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
             reason=NO_DESCRIPTIONS,
             cleared=cleared,
         )
-    model = fit_model(dep)
-    fp = model.fingerprint()
-    source = _source(model.calibration)
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
+        model = fit_with_traffic(conn, dep)
+        model.calibration["registry_fingerprint"] = fit_model(dep).fingerprint()
+        fp = model.fingerprint()
+        source = _source(model.calibration)
         pending = int(
             _scalar(conn, f"SELECT count(*) FROM usage_loaded WHERE {PENDING}", {"dep": dep.id, "fp": fp})
             or 0
@@ -190,6 +227,8 @@ def _source(calibration: dict[str, Any]) -> str:
     """Where the threshold came from, in a few words."""
     if calibration.get("threshold_source", "").startswith("registry"):
         return "registry scope_threshold"
+    if "traffic_threshold" in calibration:
+        return f"calibrated from {calibration.get('traffic_n')} audited requests"
     if "percentile" in calibration:
         return f"calibrated from {calibration.get('n_examples')} examples"
     return f"default: {calibration.get('n_examples')} examples are too few to calibrate"
@@ -207,7 +246,9 @@ def _place_in_transaction(
         f"SELECT request_text, count(*) AS n FROM usage_loaded WHERE {PENDING} GROUP BY request_text)",
         params,
     )
-    conn.execute("CREATE OR REPLACE TEMP TABLE _scope_placed (rn BIGINT, use_case VARCHAR, score DOUBLE)")
+    conn.execute(
+        "CREATE OR REPLACE TEMP TABLE _scope_placed (rn BIGINT, use_case VARCHAR, score DOUBLE, band SMALLINT)"
+    )
     distinct = int(_scalar(conn, "SELECT count(*) FROM _scope_pending") or 0)
     show = progress and sys.stderr.isatty()
     placed = outside = 0
@@ -220,10 +261,18 @@ def _place_in_transaction(
         out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
         placed += int(counts.sum())
         outside += int(counts[out_mask].sum())
-        chunk = pa.table({"rn": batch["rn"], "use_case": pa.array(labels, pa.string()), "score": scores})
+        bands = bands_of(scores, model.threshold)  # negative exactly where placed out of scope
+        chunk = pa.table(
+            {
+                "rn": batch["rn"],
+                "use_case": pa.array(labels, pa.string()),
+                "score": scores,
+                "band": pa.array(bands.astype(np.int16)),
+            }
+        )
         conn.register("_scope_chunk", chunk)
         try:
-            conn.execute("INSERT INTO _scope_placed SELECT rn, use_case, score FROM _scope_chunk")
+            conn.execute("INSERT INTO _scope_placed SELECT rn, use_case, score, band FROM _scope_chunk")
         finally:
             conn.unregister("_scope_chunk")
         if show:
@@ -275,7 +324,8 @@ def _clear_stale(conn: duckdb.DuckDBPyConnection, dep: str, timezone: str) -> in
     conn.execute("BEGIN TRANSACTION")
     try:
         conn.execute(
-            "UPDATE usage_events SET inferred_use_case = NULL, inferred_score = NULL, inferred_fingerprint = NULL "
+            "UPDATE usage_events SET inferred_use_case = NULL, inferred_score = NULL, inferred_band = NULL, "
+            "inferred_fingerprint = NULL "
             "WHERE deployment = ? AND use_case IS NULL AND inferred_fingerprint IS NOT NULL "
             "AND run_id NOT IN (SELECT run_id FROM ingest_leases)",
             [dep],

@@ -14,7 +14,7 @@ r AS (
 totals AS (
     SELECT deployment, wk, sum(events) AS events, sum(errors) AS errors, sum(escalations) AS escalations,
            sum(text_events) AS text_n, sum(pii_events) AS pii_n, sum(cost) AS usage_cost,
-           sum(cost_rows) AS cost_rows
+           sum(cost_rows) AS cost_rows, sum(untrained_events) AS untrained_n
     FROM r WHERE grain = 'week'
     GROUP BY deployment, wk
 ),
@@ -38,6 +38,7 @@ users AS (
     GROUP BY deployment, wk
 )
 SELECT t.deployment, t.wk, t.events, t.errors, t.escalations, t.text_n, t.pii_n, t.usage_cost, t.cost_rows,
+       coalesce(t.untrained_n, 0) AS untrained_n,
        coalesce(tm.team_n, 0) AS team_n, coalesce(tm.team_bad, 0) AS team_bad,
        coalesce(c.dc_n, 0) AS dc_n, coalesce(c.dc_bad, 0) AS dc_bad,
        coalesce(u.active_users, 0) AS active_users
