@@ -343,8 +343,9 @@ def replace_week_grain(
     deployment): recompute the week grain, whose untrained measure joins the training records, of the
     deployments they touch from their loaded events (inside the caller's transaction). Returns those
     deployments. A rollup not built from stored events here (another engine's) is left alone."""
-    state = read_state(conn)
-    if state is None or state.source != "duckdb":
+    # this connection itself, not a cursor: an ingest's working connection has the database attached
+    state = _execute(conn, "SELECT source FROM rollup_state ORDER BY built_at DESC LIMIT 1")
+    if not state or state[0][0] != "duckdb":
         return []
     named = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
     ids = sorted(set(every_deployment)) if None in named else sorted(str(d) for d in named)
