@@ -11,6 +11,7 @@ It writes only these tables and `rollup_state`; metrics/ reads them (metrics/sql
 from __future__ import annotations
 
 from collections.abc import Iterable
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -406,6 +407,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
 
 
 EXAMPLE_COLUMNS = "deployment, wk, use_case, source, request_text, first_ts"
+MODEL_COLUMNS = "deployment, fingerprint, threshold, calibration, placed_at"
 
 
 def replace_external(
@@ -417,8 +419,10 @@ def replace_external(
 ) -> None:
     """Inside the caller's transaction: replace the rollup (every week, or the week indexes `weeks`, both
     included) with rows computed elsewhere (`source`: spark) in the configured timezone. `rows` holds
-    Arrow tables for usage_rollup, usage_week_users, feedback_rollup and scope_examples, in their
-    columns' order. Refused when the database holds events loaded here: the two would count twice."""
+    Arrow tables for usage_rollup, usage_week_users, feedback_rollup and scope_examples, with their
+    columns (by name), and optionally scope_models: the scope models the placement used, which replace
+    every stored one (whatever the weeks: they describe the latest placement). Refused when the database
+    holds events loaded here: the two would count twice."""
     ((stored,),) = _execute(conn, "SELECT count(*) FROM usage_events")
     ((feedback,),) = _execute(conn, "SELECT count(*) FROM feedback")
     if stored or feedback:
@@ -432,16 +436,26 @@ def replace_external(
             f"--weeks replaces some weeks of a rollup built by {source} in {timezone}; this one was built by "
             f"{state.source} in {state.timezone}: roll up every week (without --weeks)"
         )
-    where = "" if weeks is None else " WHERE wk BETWEEN $lo AND $hi"
-    params = {} if weeks is None else {"lo": weeks[0], "hi": weeks[1]}
-    for table in (*TABLES, "scope_examples"):
-        _execute(conn, f"DELETE FROM {table}{where}", params)
     columns = {
         "usage_rollup": _USAGE_COLUMNS,
         "usage_week_users": "deployment, wk, active_users",
         "feedback_rollup": "deployment, wk, " + ", ".join(n for n, _ in measures.FEEDBACK),
         "scope_examples": EXAMPLE_COLUMNS,
+        "scope_models": MODEL_COLUMNS,
     }
+    for table, data in rows.items():  # before any write: a mismatch names its columns
+        expected = [c.strip() for c in columns[table].split(",")] if table in columns else None
+        if expected is None or sorted(data.column_names) != sorted(expected):
+            raise PostlaunchError(
+                f"{source} rows for {table}: columns {', '.join(data.column_names)}; expected "
+                f"{columns.get(table, 'no such table')}"
+            )
+    where = "" if weeks is None else " WHERE wk BETWEEN $lo AND $hi"
+    params = {} if weeks is None else {"lo": weeks[0], "hi": weeks[1]}
+    for table in (*TABLES, "scope_examples"):
+        _execute(conn, f"DELETE FROM {table}{where}", params)
+    if "scope_models" in rows:
+        _execute(conn, "DELETE FROM scope_models")
     for table, cols in columns.items():
         data = rows.get(table)
         if data is None or data.num_rows == 0:
@@ -449,9 +463,12 @@ def replace_external(
         name = f"__pl_external_{table}"
         conn.register(name, data)
         try:
-            _execute(conn, f"INSERT INTO {table} ({cols}) SELECT * FROM {name}")
-        finally:
-            conn.unregister(name)
+            _execute(conn, f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
+        except BaseException:
+            with suppress(duckdb.Error):  # the failed transaction refuses even this: keep the first error
+                conn.unregister(name)
+            raise
+        conn.unregister(name)
     _execute(conn, "DELETE FROM rollup_state")
     _execute(
         conn,

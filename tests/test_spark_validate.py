@@ -169,12 +169,13 @@ def test_the_redaction_udf_is_ingests_redaction_under_pandas_3(spark: Any, works
     assert stored[0] == ("mail [EMAIL] or [PHONE]", 2)
 
 
-def test_the_placement_udf_places_as_ingest(spark: Any, workspace: Any) -> None:
+def test_the_placement_udf_places_and_bands_as_ingest(spark: Any, workspace: Any) -> None:
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
     from ingest.scope.place import fit_model
     from ingest.spark import udfs
+    from scopetext.estimate import bands_of
 
     registry = json.dumps({"ticket_classification": "Assign an incoming support ticket to a product area"})
     workspace.config.write_text(
@@ -191,8 +192,13 @@ def test_the_placement_udf_places_as_ingest(spark: Any, workspace: Any) -> None:
         "Write a poem about autumn",
         "Which team takes refunds",
     ]
-    place = F.pandas_udf(udfs.placer({"support-triage": model}), T.StringType())  # type: ignore[call-overload]
-    frame = spark.createDataFrame([(i, "support-triage", t) for i, t in enumerate(texts)] + [(9, "hr-assistant", "x")],
+    schema = T.StructType([T.StructField("label", T.StringType()), T.StructField("band", T.ShortType())])
+    place = F.pandas_udf(udfs.placer({"support-triage": model}), schema)  # type: ignore[call-overload]
+    frame = spark.createDataFrame([(i, "support-triage", t) for i, t in enumerate(texts)]
+                                  + [(8, None, "Which team takes refunds"), (9, "hr-assistant", "x")],
                                   "i int, d string, t string")  # fmt: skip
-    got = [r["p"] for r in frame.select("i", place("d", "t").alias("p")).orderBy("i").collect()]
-    assert got == [*model.place(texts)[0], None]
+    got = [tuple(r["p"]) for r in frame.select("i", place("d", "t").alias("p")).orderBy("i").collect()]
+    labels, scores = model.place(texts)
+    bands = [int(b) for b in bands_of(scores, model.threshold)]
+    assert got == [*zip(labels, bands, strict=True), (None, None), (None, None)]
+    assert {b < 0 for b in bands} == {True, False}  # out of scope: a negative band, as placement stores

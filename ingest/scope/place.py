@@ -7,9 +7,11 @@ It never writes a labelled event and never reads metrics/ or dashboard/.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sys
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -110,21 +112,53 @@ def fit_model(dep: Deployment, traffic: dict[str, list[str]] | None = None) -> S
     return ScopeModel.fit(descriptions, examples, threshold=dep.scope_threshold, references=traffic)
 
 
+def traffic_references(
+    rows: Iterable[tuple[str, str | None]], approved: Iterable[str]
+) -> dict[str, list[str]]:
+    """The traffic references of fit_model from (use_case, request text as stored) rows of labelled
+    requests: distinct, of an approved use case, with a text, at most TRAFFIC_EXAMPLES per use case,
+    first by md5(text) (the hex digest DuckDB's and Spark's md5 give), then text. Rows may come already
+    ranked (DuckDB's query) or be any superset of the chosen ones (Spark's): the result is the same."""
+    cases = set(approved)
+    distinct = {(uc, text) for uc, text in rows if uc in cases and text is not None}
+    ranked = sorted(
+        distinct,
+        key=lambda r: (r[0], hashlib.md5(r[1].encode("utf-8"), usedforsecurity=False).hexdigest(), r[1]),
+    )
+    traffic: dict[str, list[str]] = {}
+    for use_case, text in ranked:
+        chosen = traffic.setdefault(use_case, [])
+        if len(chosen) < TRAFFIC_EXAMPLES:
+            chosen.append(text)
+    return traffic
+
+
+def with_registry_fingerprint(dep: Deployment, model: ScopeModel) -> ScopeModel:
+    """`model` with the fingerprint of what the registry alone gives (fit_model without traffic) in its
+    calibration, as scope_models stores it (the dashboard compares it with the registry's)."""
+    model.calibration["registry_fingerprint"] = fit_model(dep).fingerprint()
+    return model
+
+
+def model_row(dep: str, model: ScopeModel, fp: str) -> tuple[str, str, float, str, datetime]:
+    """The deployment's row of scope_models: (deployment, fingerprint, threshold, calibration JSON,
+    placed_at)."""
+    return dep, fp, float(model.threshold), json.dumps(model.calibration, sort_keys=True), _now()
+
+
 def fit_with_traffic(conn: duckdb.DuckDBPyConnection, dep: Deployment) -> ScopeModel:
     """fit_model with the deployment's labelled requests as extra examples, then its threshold set from
     the scores of the audited requests people found approved (ScopeModel.recalibrated)."""
     approved = list(dep.approved_use_cases)
-    traffic: dict[str, list[str]] = {}
-    for use_case, text in conn.execute(
+    rows = conn.execute(
         f"SELECT use_case, request_text FROM (SELECT DISTINCT use_case, request_text FROM "
         f"{rollup.scope_events('e.deployment = $dep AND e.request_text IS NOT NULL')} "
         "WHERE list_contains($approved::VARCHAR[], use_case)) "
         "QUALIFY row_number() OVER (PARTITION BY use_case ORDER BY md5(request_text), request_text) <= $k "
         "ORDER BY use_case, md5(request_text), request_text",
         {"dep": dep.id, "approved": approved, "k": TRAFFIC_EXAMPLES},
-    ).fetchall():
-        traffic.setdefault(use_case, []).append(text)
-    model = fit_model(dep, traffic)
+    ).fetchall()
+    model = fit_model(dep, traffic_references(rows, approved))
     audited = [
         r[0]
         for r in conn.execute(
@@ -179,8 +213,7 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
         )
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
-        model = fit_with_traffic(conn, dep)
-        model.calibration["registry_fingerprint"] = fit_model(dep).fingerprint()
+        model = with_registry_fingerprint(dep, fit_with_traffic(conn, dep))
         fp = model.fingerprint()
         source = _source(model.calibration)
         pending = int(
@@ -297,7 +330,7 @@ def _save_model(conn: duckdb.DuckDBPyConnection, dep: str, model: ScopeModel, fp
     conn.execute("DELETE FROM scope_models WHERE deployment = ?", [dep])
     conn.execute(
         "INSERT INTO scope_models (deployment, fingerprint, threshold, calibration, placed_at) VALUES (?, ?, ?, ?, ?)",
-        [dep, fp, float(model.threshold), json.dumps(model.calibration, sort_keys=True), _now()],
+        list(model_row(dep, model, fp)),
     )
 
 

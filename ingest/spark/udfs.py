@@ -1,7 +1,7 @@
-"""The pandas UDFs of the Spark rollup: redaction and scope placement, each running the very code of the
-embedded path on every batch (the redaction SQL of ingest/redact.py in an in-memory DuckDB, the scope
-model of scopetext/). They run on Spark's Python workers, which need postlaunch installed; they read no
-file and no database.
+"""The pandas UDFs of the Spark rollup: redaction and scope placement (label and score band), each
+running the very code of the embedded path on every batch (the redaction SQL of ingest/redact.py in an
+in-memory DuckDB, the scope model of scopetext/ and its score bands). They run on Spark's Python
+workers, which need postlaunch installed; they read no file and no database.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import pyarrow as pa
 
 from ingest import redact
 from ingest.sqltext import Binder
+from scopetext.estimate import bands_of
 from scopetext.model import ScopeModel
 
 
@@ -50,17 +51,21 @@ def redact_texts(texts: pd.Series, setting: str) -> pd.DataFrame:
     )
 
 
-def placer(models: dict[str, ScopeModel]) -> Callable[[pd.Series, pd.Series], pd.Series]:
-    """A function placing each (deployment, text) with its deployment's scope model."""
+def placer(models: dict[str, ScopeModel]) -> Callable[[pd.Series, pd.Series], pd.DataFrame]:
+    """A function placing each (deployment, text) with its deployment's scope model: the label (an
+    approved use case or out_of_scope) and the score band (scopetext.estimate.bands_of, as placement
+    stores it), both NULL for a row whose deployment is NULL or has no model."""
 
-    def place(deployments: pd.Series, texts: pd.Series) -> pd.Series:
-        out = pd.Series([None] * len(texts), index=texts.index, dtype=object)
-        for dep, rows in texts.groupby(deployments, sort=False):
+    def place(deployments: pd.Series, texts: pd.Series) -> pd.DataFrame:
+        labels = pd.Series([None] * len(texts), index=texts.index, dtype=object)
+        bands = pd.Series([None] * len(texts), index=texts.index, dtype=object)
+        for dep, rows in texts.groupby(deployments, sort=False):  # NULL deployments are left out
             model = models.get(str(dep))
             if model is None:
                 continue
-            labels, _ = model.place([str(t) for t in rows.tolist()])
-            out.loc[rows.index] = labels
-        return out
+            placed, scores = model.place([str(t) for t in rows.tolist()])
+            labels.loc[rows.index] = placed
+            bands.loc[rows.index] = [int(b) for b in bands_of(scores, model.threshold)]
+        return pd.DataFrame({"label": labels, "band": pd.array(bands.tolist(), dtype="Int16")})
 
     return place

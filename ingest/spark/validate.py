@@ -55,7 +55,8 @@ class SourceProblem(PostlaunchError):
 @dataclass
 class Validated:
     """Every row of a source with its parsed values (`v__COL`), its reason (`__reason`, NULL when valid,
-    with the line), the problems' kinds without values (`__kinds`, for counting) and its identity."""
+    with the line), the problems' kinds without values (`__kinds`, for counting), the columns at fault
+    (`__field`) and its identity."""
 
     df: DataFrame
     extra: list[str]
@@ -289,13 +290,14 @@ def validate(df: DataFrame, kind: Kind, ctx: Context) -> Validated:
     parsed = [parse_number(F.col(_n(c.name))).alias(_d(c.name)) for c in kind.columns if c.type in NUMERIC]
     parsed += [b.timestamp(c).alias(_t(c.name)) for c in kind.columns if c.type == "timestamp"]
     out = out.select("*", *parsed)
-    values, errors, kinds = [], [], []
+    values, errors, kinds, fields = [], [], [], []
     for col in kind.columns:
         value, error = b.checked(col)
         values.append(value.alias(_v(col.name)))
         if error is not None:
             errors.append(error)
             kinds.append(b.problem_kind(col, error))
+            fields.append(F.when(error.isNotNull(), F.lit(col.name)))  # the quarantine's `field`, as ingest's
     why = F.nullif(F.concat_ws("; ", *errors), F.lit("")) if errors else F.lit(None).cast("string")
     content = F.concat_ws(
         SEP, *[F.coalesce(F.col(_v(c.name)).cast("string"), F.lit(NULL_MARK)) for c in kind.columns]
@@ -306,6 +308,9 @@ def validate(df: DataFrame, kind: Kind, ctx: Context) -> Validated:
         why.alias("__why"),
         (F.nullif(F.concat_ws("; ", *kinds), F.lit("")) if kinds else F.lit(None).cast("string")).alias(
             "__kinds"
+        ),
+        (F.nullif(F.concat_ws(", ", *fields), F.lit("")) if fields else F.lit(None).cast("string")).alias(
+            "__field"
         ),
     )
     out = out.withColumn("__line", F.col("__row") + 1).withColumn("content", F.sha2(content, 256))
