@@ -301,5 +301,11 @@ def test_what_the_command_refuses(scenario: dict[str, Path], capsys: pytest.Capt
         scenario["spark"], "rollup", "--engine", "spark", "--usage", str(folder / "nothing-*.parquet")
     )
     assert code == 1 and "nothing-*.parquet: cannot be read" in text
+    with connect(scenario["spark"], read_only=True) as conn:
+        models = conn.execute("SELECT * FROM scope_models ORDER BY deployment").fetchall()
     code, text = run(scenario["spark"], "ingest", "usage", usage)
     assert code == 1 and "weekly rollup comes from Spark" in text
+    code, text = run(scenario["spark"], "ingest", "changes", str(folder / "changes.csv"))
+    assert code == 0 and "scope " not in text, text  # nothing to place here: the models stay Spark's
+    with connect(scenario["spark"], read_only=True) as conn:
+        assert conn.execute("SELECT * FROM scope_models ORDER BY deployment").fetchall() == models

@@ -149,27 +149,52 @@ def model_row(dep: str, model: ScopeModel, fp: str) -> tuple[str, str, float, st
 def fit_with_traffic(conn: duckdb.DuckDBPyConnection, dep: Deployment) -> ScopeModel:
     """fit_model with the deployment's labelled requests as extra examples, then its threshold set from
     the scores of the audited requests people found approved (ScopeModel.recalibrated)."""
-    approved = list(dep.approved_use_cases)
-    rows = conn.execute(
-        f"SELECT use_case, request_text FROM (SELECT DISTINCT use_case, request_text FROM "
-        f"{rollup.scope_events('e.deployment = $dep AND e.request_text IS NOT NULL')} "
-        "WHERE list_contains($approved::VARCHAR[], use_case)) "
-        "QUALIFY row_number() OVER (PARTITION BY use_case ORDER BY md5(request_text), request_text) <= $k "
-        "ORDER BY use_case, md5(request_text), request_text",
-        {"dep": dep.id, "approved": approved, "k": TRAFFIC_EXAMPLES},
-    ).fetchall()
-    model = fit_model(dep, traffic_references(rows, approved))
-    audited = [
-        r[0]
-        for r in conn.execute(
-            f"SELECT request_text FROM {rollup.scope_events('e.deployment = $dep AND e.request_text IS NOT NULL')} "
-            "WHERE list_contains($approved::VARCHAR[], audited_use_case) ORDER BY identity",
-            {"dep": dep.id, "approved": approved},
+    return _fit_all(conn, [dep])[dep.id]
+
+
+def _fit_all(conn: duckdb.DuckDBPyConnection, deps: list[Deployment]) -> dict[str, ScopeModel]:
+    """fit_with_traffic for every deployment of `deps`, reading the loaded events twice in all (their
+    labelled requests, then the audited ones), not twice per deployment: at 100M events a read costs
+    about half a second."""
+    if not deps:
+        return {}
+    approved = pa.table(
+        {
+            "deployment": [d.id for d in deps for _ in d.approved_use_cases],
+            "use_case": [uc for d in deps for uc in d.approved_use_cases],
+        },
+        schema=pa.schema([("deployment", pa.string()), ("use_case", pa.string())]),
+    )
+    events = rollup.scope_events(
+        "e.request_text IS NOT NULL AND list_contains($ids::VARCHAR[], e.deployment)"
+    )
+    params = {"ids": [d.id for d in deps]}
+    conn.register("__pl_approved", approved)
+    try:
+        labelled = conn.execute(
+            "SELECT deployment, use_case, request_text FROM (SELECT DISTINCT ev.deployment, ev.use_case, "
+            f"ev.request_text FROM {events} ev JOIN __pl_approved a "
+            "ON a.deployment = ev.deployment AND a.use_case = ev.use_case) "
+            "QUALIFY row_number() OVER (PARTITION BY deployment, use_case ORDER BY md5(request_text), request_text) "
+            "<= $k",
+            {**params, "k": TRAFFIC_EXAMPLES},
         ).fetchall()
-    ]
-    if len(audited) < MIN_TRAFFIC_CALIBRATION:
-        return model
-    return model.recalibrated(model.scores(audited)[1])
+        audited = conn.execute(
+            f"SELECT ev.deployment, ev.request_text FROM {events} ev JOIN __pl_approved a "
+            "ON a.deployment = ev.deployment AND a.use_case = ev.audited_use_case ORDER BY ev.deployment, ev.identity",
+            params,
+        ).fetchall()
+    finally:
+        conn.unregister("__pl_approved")
+    models: dict[str, ScopeModel] = {}
+    for dep in deps:
+        rows = [(uc, text) for d, uc, text in labelled if d == dep.id]
+        model = fit_model(dep, traffic_references(rows, dep.approved_use_cases))
+        texts = [text for d, text in audited if d == dep.id]
+        models[dep.id] = (
+            model if len(texts) < MIN_TRAFFIC_CALIBRATION else model.recalibrated(model.scores(texts)[1])
+        )
+    return models
 
 
 def place_pending(
@@ -178,12 +203,58 @@ def place_pending(
     """Place every unlabeled usage event with text whose placement is missing or came from another scope
     model, for each deployment (default: every one in the registry), one transaction per deployment.
 
-    Cheap when nothing is pending (one count per deployment, no write), so it can run after every ingest:
-    a registry change of descriptions, examples or scope_threshold re-places the stored events.
+    Cheap when nothing is pending (every model fitted from two reads of the events, one count of the
+    pending events of all, no write), so it can run after every ingest: a registry change of
+    descriptions, examples or scope_threshold re-places the stored events. A database whose rollup
+    another engine computes (`postlaunch rollup --engine spark`) holds no events: its scope models come
+    from that engine, and nothing is placed or refitted here.
     """
     ids = list(deployments) if deployments is not None else ctx.registry.ids
     deps = [ctx.registry.get(d) for d in ids]
-    return [_place_one(ctx, dep, progress=progress) for dep in deps]
+    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        engine = conn.execute("SELECT source FROM rollup_state ORDER BY built_at DESC LIMIT 1").fetchone()
+        if engine is not None and engine[0] != "duckdb":
+            return []
+        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
+        models = _fit_all(conn, [d for d in deps if has_scope_text(d)])
+        fits = {}
+        for dep_id, model in models.items():
+            model = with_registry_fingerprint(ctx.registry.get(dep_id), model)
+            fits[dep_id] = _Fit(model, model.fingerprint())
+        _count_pending(conn, fits)
+    return [_place_one(ctx, dep, fits.get(dep.id), progress=progress) for dep in deps]
+
+
+@dataclass
+class _Fit:
+    """A deployment's model, its fingerprint, and how many of its events wait for it (and which
+    fingerprint scope_models holds)."""
+
+    model: ScopeModel
+    fp: str
+    pending: int = 0
+    stored: str | None = None
+
+
+def _count_pending(conn: duckdb.DuckDBPyConnection, fits: dict[str, _Fit]) -> None:
+    """Fill each fit's pending count (PENDING, for every deployment in one read) and stored fingerprint."""
+    if not fits:
+        return
+    table = pa.table({"deployment": list(fits), "fp": [f.fp for f in fits.values()]})
+    conn.register("__pl_fps", table)
+    try:
+        counts = conn.execute(
+            "SELECT u.deployment, count(*) FROM usage_loaded u JOIN __pl_fps f ON f.deployment = u.deployment "
+            "WHERE u.use_case IS NULL AND u.request_text IS NOT NULL AND u.inferred_fingerprint IS DISTINCT FROM f.fp "
+            "GROUP BY u.deployment"
+        ).fetchall()
+    finally:
+        conn.unregister("__pl_fps")
+    for dep, n in counts:
+        fits[dep].pending = int(n)
+    for dep, fp in conn.execute("SELECT deployment, fingerprint FROM scope_models").fetchall():
+        if dep in fits:
+            fits[dep].stored = fp
 
 
 def _now() -> datetime:
@@ -195,9 +266,10 @@ def _scalar(conn: duckdb.DuckDBPyConnection, sql: str, params: object = None) ->
     return row[0] if row else None
 
 
-def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSummary:
+def _place_one(ctx: Context, dep: Deployment, fit: _Fit | None, *, progress: bool) -> PlacementSummary:
+    """One deployment's placement with its fit (None: the registry gives nothing to place by)."""
     started = time.perf_counter()
-    if not has_scope_text(dep):
+    if fit is None:
         with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
             cleared = _clear_stale(conn, dep.id, ctx.settings.timezone)
         return PlacementSummary(
@@ -211,20 +283,14 @@ def _place_one(ctx: Context, dep: Deployment, *, progress: bool) -> PlacementSum
             reason=NO_DESCRIPTIONS,
             cleared=cleared,
         )
+    model, fp = fit.model, fit.fp
+    source = _source(model.calibration)
+    if fit.pending == 0 and fit.stored == fp:
+        return PlacementSummary(
+            dep.id, fp, model.threshold, 0, 0, 0, time.perf_counter() - started, threshold_source=source
+        )
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
-        model = with_registry_fingerprint(dep, fit_with_traffic(conn, dep))
-        fp = model.fingerprint()
-        source = _source(model.calibration)
-        pending = int(
-            _scalar(conn, f"SELECT count(*) FROM usage_loaded WHERE {PENDING}", {"dep": dep.id, "fp": fp})
-            or 0
-        )
-        stored = _scalar(conn, "SELECT fingerprint FROM scope_models WHERE deployment = ? LIMIT 1", [dep.id])
-        if pending == 0 and stored == fp:
-            return PlacementSummary(
-                dep.id, fp, model.threshold, 0, 0, 0, time.perf_counter() - started, threshold_source=source
-            )
         conn.execute("BEGIN TRANSACTION")
         try:
             span = _pending_span(conn, dep.id, fp)
