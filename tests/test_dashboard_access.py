@@ -53,7 +53,8 @@ def org(sample_copy: SampleDb, monkeypatch: pytest.MonkeyPatch) -> SampleDb:
     """The sample with `[access]`, Ana and Bo owning support-triage, Hal owning hr-assistant."""
     text = sample_copy.config.read_text()
     text = text.replace(  # the sample's owners sign in as <role>@example.org; these people replace them
-        'owners = ["head.of.support.operations@example.org"]', 'owners = ["ana@example.org", "bo@example.org"]'
+        'owners = ["head.of.support.operations@example.org"]',
+        'owners = ["ana@example.org", "bo@example.org"]',
     ).replace('owners = ["hr.director@example.org"]', 'owners = ["hal@partner.org"]')
     sample_copy.config.write_text(text + ACCESS)
     point_at(monkeypatch, sample_copy.db, sample_copy.config)
