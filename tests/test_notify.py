@@ -35,7 +35,7 @@ GOVERNANCE = "governance@example.org"
 def _configure(sample: SampleDb, smtp_port: int = 1, *, extra: str = "", owners: dict | None = None) -> Path:
     """The sample registry with owners per deployment, [access] governance, the SMTP server and a dashboard
     URL."""
-    text = sample.config.read_text()
+    text = re.sub(r"^owners = .*\n", "", sample.config.read_text(), flags=re.M)  # the sample's own owners
     for dep, addresses in (OWNERS if owners is None else owners).items():
         text = text.replace(
             f"[deployments.{dep}]\n", f"[deployments.{dep}]\nowners = {json.dumps(addresses)}\n", 1

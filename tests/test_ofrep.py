@@ -19,6 +19,7 @@ from dashboard_db import APP, SampleDb, page_errors, point_at, sample_copy, samp
 from actions.decide import record_decision
 from actions.statuskeys import create_key
 from postlaunch import opstatus
+from postlaunch.access import cli_user
 from postlaunch.config import load_context
 from postlaunch.db import connect
 
@@ -34,7 +35,7 @@ def paused(sample_copy: SampleDb) -> tuple[SampleDb, dict[str, str]]:
     ctx = load_context(sample_copy.config, sample_copy.db)
     with connect(ctx.db) as conn:
         record_decision(conn, ctx, deployment="support-triage", week=WEEK, decision="pause",
-                        rationale="drift into customer replies", decided_by="Head of Support Operations")  # fmt: skip
+                        rationale="drift into customer replies", identity=cli_user("Head of Support Operations"))  # fmt: skip
         keys = {
             name: create_key(conn, ctx, deployment=dep, by="Ops")[0]
             for name, dep in (("triage", "support-triage"), ("hr", "hr-assistant"), ("all", "*"))
