@@ -224,3 +224,21 @@ def test_rollup_equals_a_rebuild_after_labels_and_placements_in_either_order(
         assert incremental == rebuilt
         assert api.build_review(conn, ctx, DEP, WEEK).to_json() == review
     assert '"audited_n": 20' in review
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--deployment", DEP, "--week", "2026-47"], "week '2026-47' is not an ISO week: expected YYYY-Www"),
+        (["--deployment", DEP, "--week", "2026-W54"], "2026 has ISO weeks W01-W53"),
+        (["--deployment", "nope", "--week", WEEK], "unknown deployment 'nope'"),
+        (["--deployment", DEP, "--week", WEEK, "--n", "0"], "--n must be at least 1, got 0"),
+    ],
+)
+def test_a_wrong_argument_is_a_usage_error(
+    sample_copy: SampleDb, capsys: pytest.CaptureFixture[str], args: list[str], message: str
+) -> None:
+    assert main(_argv(sample_copy, "scope", "sample", *args)) == 2
+    assert message in capsys.readouterr().err
+    with connect(sample_copy.db, read_only=True) as conn:
+        assert conn.execute("SELECT count(*) FROM scope_draws").fetchone() == (0,)  # nothing drawn

@@ -14,6 +14,7 @@ from pathlib import Path
 from ingest.scope.audit import CSV_COLUMNS, DEFAULT_N, Draw, draw_sample
 from postlaunch.config import load_context
 from postlaunch.db import connect
+from postlaunch.decisions import parse_week
 from postlaunch.errors import PostlaunchError, UsageError
 
 
@@ -76,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     ctx = load_context(args.config, args.db)
     if args.n < 1:
         raise UsageError(f"--n must be at least 1, got {args.n}")
+    parse_week(args.week)  # a bad week is a usage error (exit 2), as in review and decide
     if not ctx.db.exists():
         raise PostlaunchError(
             f"no database at {ctx.db}: load usage first with `postlaunch ingest usage FILE`"
