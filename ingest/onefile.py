@@ -181,8 +181,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             elif (
                 counts.loaded and kind.name == "training"
             ):  # the untrained measure joins the training records
-                every = [r[0] for r in run_sql(conn, "SELECT DISTINCT deployment FROM usage_loaded")]
-                rollup.replace_week_grain(conn, tz, store.NEW_ROWS, every)
+                rollup.replace_week_grain(conn, tz, store.NEW_ROWS)
             if counts.rows == 0:  # a quiet day: a valid file without rows is a run like any other, noted
                 counts.notes["empty"] = source.empty_note
             users = (staged.touched, USERS_AGG) if staged.touched is not None else None

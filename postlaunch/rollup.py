@@ -337,9 +337,7 @@ def replace_scope_of_events(conn: duckdb.DuckDBPyConnection, timezone: str, iden
         replace_scope(conn, timezone, deployment, lo, hi)
 
 
-def replace_week_grain(
-    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, every_deployment: Iterable[str]
-) -> list[str]:
+def replace_week_grain(conn: duckdb.DuckDBPyConnection, timezone: str, source: str) -> list[str]:
     """After training records were loaded (relation `source`, with a `deployment` column; NULL = every
     deployment): recompute the week grain, whose untrained measure joins the training records, of the
     deployments they touch from their loaded events (inside the caller's transaction). Returns those
@@ -349,7 +347,9 @@ def replace_week_grain(
     if not state or state[0][0] != "duckdb":
         return []
     named = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
-    ids = sorted(set(every_deployment)) if None in named else sorted(str(d) for d in named)
+    if None in named:  # a record for every deployment: each one with loaded events
+        named = [r[0] for r in _execute(conn, "SELECT DISTINCT deployment FROM usage_loaded")]
+    ids = sorted(str(d) for d in named)
     if not ids:
         return []
     _execute(
