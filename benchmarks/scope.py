@@ -7,7 +7,7 @@ its error, interval and coverage; per group the AUROC of the placement score and
 Held-out groups were run only after every constant was set on the tuning groups. Each group and share is
 RUNS simulated deployments of 20 weeks (the weeks of one deployment share its learned error rates).
 
-Run: .venv/bin/python benchmarks/scope.py [--quick] [--groups tuning|held-out|all]
+Run: .venv/bin/python benchmarks/scope.py [--quick] [--groups tuning|held-out|fresh|all]
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def run_group(name: str, weeks: int, runs: int) -> list[str]:
         covered = np.mean([r.audited.ci[0] - 1e-9 <= r.truth <= r.audited.ci[1] + 1e-9 for r in results])
         err = np.abs(audited - truth)
         lines.append(
-            f"| {name} | {'held out' if group.held_out else 'tuning'} | {share:.0%} | {plain.mean():.1%} | "
+            f"| {name} | {sim.role(name)} | {share:.0%} | {plain.mean():.1%} | "
             f"{alarms([status(r.inferred) for r in results])} | {audited.mean():.1%} | {err.mean() * 100:.1f} / "
             f"{err.max() * 100:.1f} | {width.mean() * 100:.1f} | {covered:.0%} | "
             f"{alarms([status(r.audited) for r in results])} | {auroc:.3f} | {rps:,.0f} |"
@@ -123,7 +123,7 @@ def placement_gains(name: str) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--quick", action="store_true", help="5 weeks instead of 20, no item-3 table")
-    parser.add_argument("--groups", choices=["tuning", "held-out", "all"], default="all")
+    parser.add_argument("--groups", choices=["tuning", "held-out", "fresh", "all"], default="all")
     parser.add_argument(
         "--runs", type=int, default=RUNS, help=f"simulated deployments per group and share (default {RUNS})"
     )
@@ -133,8 +133,9 @@ def main() -> int:
         return 1
     names = {
         "tuning": list(sim.TUNING),
-        "held-out": list(sim.HELD_OUT),
-        "all": [*sim.TUNING, *sim.HELD_OUT],
+        "held-out": [*sim.HELD_OUT, *sim.FRESH],
+        "fresh": list(sim.FRESH),
+        "all": [*sim.TUNING, *sim.HELD_OUT, *sim.FRESH],
     }[args.groups]
     weeks = 5 if args.quick else sim.WEEKS
     runs = 1 if args.quick else args.runs

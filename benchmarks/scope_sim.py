@@ -7,7 +7,8 @@ The split: every Banking77 training query goes to the `tune` or the `test` half 
 Tuning groups (top-up, card delivery, card payments) use the tune half: every constant of the estimate
 (FPR_SPREAD, DETECTION_SPREAD, the priors, the band width) was set on them. Held-out groups (transfers,
 cash withdrawals, identity and account, exchange and currencies) use the test half and were run only
-after those constants were fixed. Data: PolyAI-LDN/task-specific-datasets banking_data/train.csv,
+after those constants were fixed; two more (cards and wallets, statements and deposits: the intents no
+other group approves) were added on 2026-12-01 and first run with the method unchanged. Data: PolyAI-LDN/task-specific-datasets banking_data/train.csv,
 CC-BY-4.0 (Casanueva et al. 2020), read in place from ../shared/data/banking77.
 """
 
@@ -72,7 +73,9 @@ TUNING: dict[str, dict[str, str]] = {
         "Refund_not_showing_up": "Explain why a refund has not shown up in the account yet",
     },
 }
-# Written before any figure of these groups was seen; never changed after.
+# Written before any figure of these groups was seen; never changed after. The estimate failed on "identity and
+# account" without audit; a change designed looking at it (an expected false-flag rate from a robust normal,
+# docs/scope.md) was rejected on FRESH, so the method these figures measure was never tuned on them.
 HELD_OUT: dict[str, dict[str, str]] = {
     "transfers": {
         "cancel_transfer": "Help the customer cancel a bank transfer they made",
@@ -118,6 +121,41 @@ HELD_OUT: dict[str, dict[str, str]] = {
     },
 }
 
+# Written on 2026-12-01 before any figure of these groups was seen; never changed
+# after. They use the test half, like HELD_OUT, and the fifteen Banking77 intents no other group approves
+# (as first written, as three groups, two held too few test queries for weeks of 300; merged before any
+# figure was printed).
+FRESH: dict[str, dict[str, str]] = {
+    "cards and wallets": {
+        "getting_virtual_card": "Help the customer get a virtual card",
+        "get_disposable_virtual_card": "Explain how to get a disposable virtual card for one-off payments",
+        "disposable_card_limits": "Explain the limits of disposable virtual cards",
+        "virtual_card_not_working": "Help when a virtual card does not work",
+        "apple_pay_or_google_pay": "Help the customer use the card with Apple Pay or Google Pay",
+        "card_not_working": "Help when the card does not work",
+        "contactless_not_working": "Help when contactless payments with the card do not work",
+        "compromised_card": "Help the customer who thinks their card details were stolen or misused",
+        "lost_or_stolen_card": "Help the customer block and replace a lost or stolen card",
+        "card_acceptance": "Tell the customer where the card is accepted",
+        "card_linking": "Help the customer link a card to the app or account",
+    },
+    "statements and deposits": {
+        "balance_not_updated_after_cheque_or_cash_deposit": (
+            "Explain why the balance has not changed after depositing cash or a cheque"
+        ),
+        "direct_debit_payment_not_recognised": "Help with a direct debit the customer does not recognise",
+        "extra_charge_on_statement": "Explain an unexpected extra charge on the statement",
+        "transfer_into_account": "Explain how to transfer money into the account",
+    },
+}
+
+
+def role(name: str) -> str:
+    """How a group's figures may be read: tuning, held out, or held out and added on 2026-12-01."""
+    if name in TUNING:
+        return "tuning"
+    return "held out (new)" if name in FRESH else "held out"
+
 
 @cache
 def rows() -> tuple[tuple[str, str], ...]:
@@ -151,10 +189,10 @@ class Group:
 
 
 def build_group(name: str, *, references: int = 0, seed: int = 0) -> Group:
-    """The group `name` (of TUNING or HELD_OUT) on its half; `references` labelled queries per intent join
+    """The group `name` (of TUNING, HELD_OUT or FRESH) on its half; `references` labelled queries per intent join
     the model as references (item 3 of the issue), taken from the half and left out of its traffic."""
-    held_out = name in HELD_OUT
-    approved = (HELD_OUT if held_out else TUNING)[name]
+    held_out = name not in TUNING
+    approved = {**TUNING, **HELD_OUT, **FRESH}[name]
     pool = [(t, c) for t, c in rows() if half(t) == ("test" if held_out else "tune")]
     rng = random.Random(seed)
     by_intent: dict[str, list[str]] = {}
@@ -202,27 +240,34 @@ def _usage(group: Group, events: np.ndarray, audited: np.ndarray, threshold: flo
     )
 
 
+def week_size(group: Group) -> int:
+    """WEEK_SIZE requests, or fewer (in tens) when the group's half holds fewer approved queries than that
+    (statements and deposits: 292, so weeks of 290)."""
+    return min(WEEK_SIZE, len(group.inside()) // 10 * 10)
+
+
 def simulate(group: Group, share: float, *, seed: int, weeks: int = WEEKS) -> Iterator[WeekResult]:
-    """`weeks` consecutive weeks of WEEK_SIZE requests with exactly round(share × WEEK_SIZE) out of scope,
+    """`weeks` consecutive weeks of week_size(group) requests with exactly round(share × WEEK_SIZE) out of scope,
     AUDIT of them drawn at random and checked each week. Each week is estimated twice, as the metric does:
     without any audit (calibration), and with the audits of the weeks so far, the threshold recalibrated
     from the audited approved requests once there are enough (ScopeModel.recalibrated)."""
     rng = np.random.default_rng(seed)
     inside, outside = group.inside(), group.outside()
+    size = week_size(group)
     history: list[tuple[np.ndarray, np.ndarray]] = []
     audited_inside: list[int] = []
     for _ in range(weeks):
-        k = int(round(share * WEEK_SIZE))
+        k = int(round(share * size))
         events = np.concatenate(
-            [rng.choice(outside, k, replace=False), rng.choice(inside, WEEK_SIZE - k, replace=False)]
+            [rng.choice(outside, k, replace=False), rng.choice(inside, size - k, replace=False)]
         )
         rng.shuffle(events)
-        audited = np.zeros(WEEK_SIZE, dtype=bool)
-        audited[rng.choice(WEEK_SIZE, AUDIT, replace=False)] = True
+        audited = np.zeros(size, dtype=bool)
+        audited[rng.choice(size, AUDIT, replace=False)] = True
         history.append((events, audited))
         audited_inside += [int(e) for e in events[audited] if not group.out_of_scope[e]]
         plain = scope_week(
-            _usage(group, events, np.zeros(WEEK_SIZE, dtype=bool), group.model.threshold),
+            _usage(group, events, np.zeros(size, dtype=bool), group.model.threshold),
             Pooled(),
             group.model.calibration,
         )

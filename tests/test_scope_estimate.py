@@ -28,7 +28,9 @@ from scopetext.estimate import (
 )
 
 shared_file("banking77/banking77_train.csv")  # the simulation reads it: fail loudly when it is missing
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+sys.path.append(
+    str(Path(__file__).resolve().parents[1] / "benchmarks")
+)  # after the project: benchmarks/ingest.py must not shadow the package
 import scope_sim as sim  # noqa: E402
 
 MEDIUM = Levels(0.05, 0.15)
