@@ -5,6 +5,7 @@ re-places everything, a failure leaves the old placements, and the metrics count
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
@@ -224,22 +225,31 @@ def test_chunks_give_the_same_placements(ws, monkeypatch: pytest.MonkeyPatch) ->
     assert rows(ctx) == whole
 
 
-def test_failure_mid_placement_keeps_old_placements(ws, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
+@pytest.mark.parametrize("path", ["chunked", "preloaded"])
+def test_failure_mid_placement_keeps_old_placements(ws, monkeypatch: pytest.MonkeyPatch, path: str) -> None:  # type: ignore[no-untyped-def]
     ctx = ws.ctx()
     place_pending(ctx)
     before, model_before = rows(ctx), model_row(ctx, "helpdesk")
     write_registry(ws.config, threshold=0.5)
-    monkeypatch.setattr(place_mod, "CHUNK_TEXTS", 1)
-    real = ScopeModel.place
-    calls = {"n": 0}
+    if path == "chunked":  # killed between two chunks of texts, after the first was placed
+        monkeypatch.setattr(place_mod, "PRELOAD_TEXTS", 0)
+        monkeypatch.setattr(place_mod, "CHUNK_TEXTS", 1)
+        real = ScopeModel.place
+        calls = {"n": 0}
 
-    def failing(self, texts):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 2:
+        def failing(self, texts):  # type: ignore[no-untyped-def]
+            calls["n"] += 1
+            if calls["n"] == 2:
+                raise KeyboardInterrupt("killed")
+            return real(self, texts)
+
+        monkeypatch.setattr(ScopeModel, "place", failing)
+    else:  # killed after the UPDATE wrote the new placements, before the rollup and the model row
+
+        def killed(*args, **kwargs):  # type: ignore[no-untyped-def]
             raise KeyboardInterrupt("killed")
-        return real(self, texts)
 
-    monkeypatch.setattr(ScopeModel, "place", failing)
+        monkeypatch.setattr(place_mod.rollup, "replace_scope", killed)
     with pytest.raises(KeyboardInterrupt):
         place_pending(ws.ctx(), ["helpdesk"])
     assert rows(ctx) == before
@@ -324,3 +334,27 @@ def test_sample_support_triage_inferred_drift(tmp_path: Path) -> None:
     assert inferred[late].min() > 0.10
     assert inferred[late].mean() > 4 * inferred[early].mean()
     assert inferred["2026-W44"] > inferred[early].max()
+
+
+def _placed_state(ctx: Context) -> tuple[dict[str, tuple], list[tuple]]:  # type: ignore[type-arg]
+    with connect(ctx.db) as conn:
+        grain = conn.execute("SELECT * FROM usage_rollup WHERE grain = 'scope' ORDER BY ALL").fetchall()
+    return rows(ctx), grain
+
+
+def test_preloaded_and_chunked_placement_write_the_same(
+    ws, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    # the usual path reads every deployment's pending texts in one pass and writes each with one UPDATE;
+    # over PRELOAD_TEXTS it reads and writes chunk by chunk: both give the same events and scope rollup
+    copy = tmp_path / "copy.duckdb"
+    shutil.copy(ws.ctx().db, copy)
+    preloaded = by_dep(place_pending(ws.ctx()))["helpdesk"]
+    monkeypatch.setattr(place_mod, "PRELOAD_TEXTS", 0)
+    ctx_copy = load_context(ws.config, copy)
+    chunked = by_dep(place_pending(ctx_copy))["helpdesk"]
+    assert (preloaded.placed, preloaded.distinct_texts, preloaded.out_of_scope) == (
+        chunked.placed, chunked.distinct_texts, chunked.out_of_scope,
+    )  # fmt: skip
+    assert preloaded.placed > 0
+    assert _placed_state(ws.ctx()) == _placed_state(ctx_copy)

@@ -21,6 +21,7 @@ from typing import Any
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from postlaunch import db, rollup
 from postlaunch.config import Context
@@ -29,6 +30,11 @@ from scopetext.estimate import bands_of
 from scopetext.model import MIN_TRAFFIC_CALIBRATION, OUT_OF_SCOPE, ScopeModel
 
 CHUNK_TEXTS = 20_000  # distinct texts read, placed and written per step: bounds Python's memory
+# Pending distinct texts (of all deployments) read with the pending counts in one pass when there are at most
+# this many, as after an ingest: each deployment is then placed without holding the database and written with
+# one UPDATE of the span of its pending rows, not three reads of every event. More (a registry change
+# re-places everything): chunk by chunk, per deployment, in its transaction.
+PRELOAD_TEXTS = 200_000
 # Labelled requests (the data's use_case, or a person's label outside an audit draw) that join each approved
 # use case's examples: the first ones in the order of a hash of their text, so a new label rarely changes
 # the set (and the stored events are re-placed only then). Audited requests never join: a request that is
@@ -234,24 +240,37 @@ class _Fit:
     fp: str
     pending: int = 0
     stored: str | None = None
+    texts: pa.Table | None = None  # the pending distinct texts (request_text, n, lo, hi), when preloaded
 
 
 def _count_pending(conn: duckdb.DuckDBPyConnection, fits: dict[str, _Fit]) -> None:
-    """Fill each fit's pending count (PENDING, for every deployment in one read) and stored fingerprint."""
+    """Fill each fit's pending count (PENDING, for every deployment in one read) and stored fingerprint, and
+    its pending distinct texts when all deployments' together are at most PRELOAD_TEXTS."""
     if not fits:
         return
     table = pa.table({"deployment": list(fits), "fp": [f.fp for f in fits.values()]})
+    pending = (
+        "FROM usage_loaded u JOIN __pl_fps f ON f.deployment = u.deployment WHERE u.use_case IS NULL "
+        "AND u.request_text IS NOT NULL AND u.inferred_fingerprint IS DISTINCT FROM f.fp"
+    )
     conn.register("__pl_fps", table)
     try:
-        counts = conn.execute(
-            "SELECT u.deployment, count(*) FROM usage_loaded u JOIN __pl_fps f ON f.deployment = u.deployment "
-            "WHERE u.use_case IS NULL AND u.request_text IS NOT NULL AND u.inferred_fingerprint IS DISTINCT FROM f.fp "
-            "GROUP BY u.deployment"
-        ).fetchall()
+        texts = conn.sql(
+            "SELECT u.deployment, u.request_text, count(*) AS n, min(u.ts) AS lo, max(u.ts) AS hi "
+            f"{pending} GROUP BY u.deployment, u.request_text ORDER BY u.deployment, u.request_text LIMIT $k",
+            params={"k": PRELOAD_TEXTS + 1},
+        ).to_arrow_table()
+        if texts.num_rows <= PRELOAD_TEXTS:
+            for dep in set(texts.column("deployment").to_pylist()):
+                mine = texts.filter(pc.equal(texts.column("deployment"), dep))
+                fits[dep].texts = mine.drop_columns(["deployment"])
+                fits[dep].pending = int(pc.sum(mine.column("n")).as_py())
+        else:
+            counts = conn.execute(f"SELECT u.deployment, count(*) {pending} GROUP BY u.deployment").fetchall()
+            for dep, n in counts:
+                fits[dep].pending = int(n)
     finally:
         conn.unregister("__pl_fps")
-    for dep, n in counts:
-        fits[dep].pending = int(n)
     for dep, fp in conn.execute("SELECT deployment, fingerprint FROM scope_models").fetchall():
         if dep in fits:
             fits[dep].stored = fp
@@ -289,6 +308,8 @@ def _place_one(ctx: Context, dep: Deployment, fit: _Fit | None, *, progress: boo
         return PlacementSummary(
             dep.id, fp, model.threshold, 0, 0, 0, time.perf_counter() - started, threshold_source=source
         )
+    if fit.texts is not None:
+        return _place_preloaded(ctx, dep.id, fit, started, source)
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
         conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
         conn.execute("BEGIN TRANSACTION")
@@ -309,6 +330,60 @@ def _place_one(ctx: Context, dep: Deployment, fit: _Fit | None, *, progress: boo
         placed,
         distinct,
         outside,
+        time.perf_counter() - started,
+        threshold_source=source,
+    )
+
+
+def _place_preloaded(ctx: Context, dep: str, fit: _Fit, started: float, source: str) -> PlacementSummary:
+    """Place the deployment's preloaded pending texts without a connection, then write them in one
+    transaction: an UPDATE of its pending rows within the span of those read (rows that arrived since,
+    outside it, stay pending for the next run), the scope grain of that span, and its model row."""
+    assert fit.texts is not None
+    model, fp, texts = fit.model, fit.fp, fit.texts
+    placed_texts = texts.column("request_text").to_pylist()
+    labels, scores = model.place(placed_texts) if placed_texts else ([], np.zeros(0))
+    counts = texts.column("n").to_numpy()
+    out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
+    placed = pa.table(
+        {
+            "request_text": texts.column("request_text"),
+            "use_case": pa.array(labels, pa.string()),
+            "score": pa.array(scores, pa.float64()),
+            "band": pa.array(bands_of(scores, model.threshold).astype(np.int16)),
+        }
+    )
+    span = (pc.min(texts.column("lo")).as_py(), pc.max(texts.column("hi")).as_py())
+    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            if placed.num_rows:
+                conn.register("_scope_preloaded", placed)
+                try:
+                    conn.execute(
+                        "UPDATE usage_events AS e SET inferred_use_case = x.use_case, inferred_score = x.score, "
+                        "inferred_band = x.band, inferred_fingerprint = $fp FROM _scope_preloaded AS x "
+                        "WHERE e.deployment = $dep AND e.ts >= $lo AND e.ts <= $hi AND e.use_case IS NULL "
+                        "AND e.request_text = x.request_text AND e.inferred_fingerprint IS DISTINCT FROM $fp "
+                        "AND e.run_id NOT IN (SELECT run_id FROM ingest_leases)",
+                        {"dep": dep, "fp": fp, "lo": span[0], "hi": span[1]},
+                    )
+                finally:
+                    conn.unregister("_scope_preloaded")
+                rollup.replace_scope(conn, ctx.settings.timezone, dep, *span)
+            _save_model(conn, dep, model, fp)
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    return PlacementSummary(
+        dep,
+        fp,
+        model.threshold,
+        int(counts.sum()),
+        placed.num_rows,
+        int(counts[out_mask].sum()),
         time.perf_counter() - started,
         threshold_source=source,
     )
