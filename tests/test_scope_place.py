@@ -5,6 +5,7 @@ re-places everything, a failure leaves the old placements, and the metrics count
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -358,3 +359,23 @@ def test_preloaded_and_chunked_placement_write_the_same(
     )  # fmt: skip
     assert preloaded.placed > 0
     assert _placed_state(ws.ctx()) == _placed_state(ctx_copy)
+
+
+def test_the_stored_registry_fingerprint_is_the_registry_only_models(ws) -> None:  # type: ignore[no-untyped-def]
+    # with labelled references (helpdesk's traffic) the registry-only model is fitted for it; without, the
+    # fitted model is that model and its own fingerprint is stored
+    ctx = ws.ctx()
+    place_pending(ctx)
+    with connect(ctx.db) as conn:
+        stored = dict(conn.execute("SELECT deployment, calibration FROM scope_models").fetchall())
+    assert stored
+    for dep_id, calibration in stored.items():
+        dep = ctx.registry.get(dep_id)
+        assert json.loads(calibration)["registry_fingerprint"] == fit_model(dep).fingerprint()
+    plain = fit_model(ctx.registry.get("helpdesk"))
+    assert (
+        place_mod.with_registry_fingerprint(ctx.registry.get("helpdesk"), plain).calibration[
+            "registry_fingerprint"
+        ]
+        == plain.fingerprint()
+    )

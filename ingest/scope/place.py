@@ -141,8 +141,10 @@ def traffic_references(
 
 def with_registry_fingerprint(dep: Deployment, model: ScopeModel) -> ScopeModel:
     """`model` with the fingerprint of what the registry alone gives (fit_model without traffic) in its
-    calibration, as scope_models stores it (the dashboard compares it with the registry's)."""
-    model.calibration["registry_fingerprint"] = fit_model(dep).fingerprint()
+    calibration, as scope_models stores it (the dashboard compares it with the registry's). A model without
+    labelled references or a threshold from audited traffic is that model: it is not fitted again."""
+    plain = not any(model.references.values()) and "traffic_threshold" not in model.calibration
+    model.calibration["registry_fingerprint"] = model.fingerprint() if plain else fit_model(dep).fingerprint()
     return model
 
 
