@@ -2,7 +2,8 @@
 
 1. 100M events on this machine, kept as Parquet and a DuckDB file in a work folder outside the repo:
    `postlaunch check` of 20 deployments (target <= 2 s); the Weekly review page in Chromium, the first
-   open of a deployment-week after the server started (cold) and again (warm) (target <= 2 s each);
+   open of a deployment-week after the server started (cold: in a browser that never loaded the
+   dashboard, and in a returning one after a server restart) and again (warm) (target <= 2 s each);
    `postlaunch ingest` of one more week (1M rows) against DuckDB's bare load of that file (target <= 3x);
    the peak RSS of every measured process (target <= 4 GiB).
 2. Spark local[2] against DuckDB on the same 10M events as Parquet: the time of each to the rollup
@@ -216,51 +217,76 @@ def bench_check(work: Path, db: Path, rows: list[tuple[str, str, str, str]]) -> 
 
 
 def bench_page(work: Path, db: Path, rows: list[tuple[str, str, str, str]]) -> int:
+    """The Weekly review of the last full week in Chromium: the first open after the server started in a
+    browser that never loaded the dashboard (cold), again three times (warm), then, after the server was
+    restarted on the same address, the first open in that browser (a returning owner: Streamlit's hashed
+    frontend files come from the browser's cache) and the first open of another deployment-week."""
     from playwright.sync_api import sync_playwright
 
     env = dict(_env(), POSTLAUNCH_DB=str(db), POSTLAUNCH_CONFIG=str(work / "postlaunch.toml"))
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "dashboard", "--port", str(port)], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
-    ps, peak = psutil.Process(server.pid), 0
+    peak = 0
 
-    def rss() -> int:
-        return ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
-
-    try:
+    def serve() -> tuple[subprocess.Popen[bytes], psutil.Process]:
+        server = subprocess.Popen([sys.executable, "-m", "cli.main", "dashboard", "--port", str(port)], env=env,
+                                  cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
         wait_healthy(base)
-        with duckdb.connect(str(db), read_only=True) as conn:  # the last full week with data
-            (last,) = conn.execute("SELECT max(wk) - 1 FROM usage_rollup").fetchone() or (0,)
-        sys.path.insert(0, str(ROOT))
-        from postlaunch.weeks import week_of_index
+        return server, psutil.Process(server.pid)
 
-        url = f"{base}/review?deployment=d07&week={week_of_index(int(last))}"
-        with tempfile.TemporaryDirectory() as home, sync_playwright() as pw:
-            os.environ["HOME"] = home
-            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-            page = browser.new_page(viewport={"width": 1440, "height": 1000})
-            timings = []
-            for _ in range(4):
-                start = time.perf_counter()
-                page.goto(url)
-                page.get_by_text("Recommendation:").first.wait_for(timeout=300_000)
-                page.get_by_text("Alerts (").first.wait_for(timeout=300_000)
-                timings.append(time.perf_counter() - start)
-                peak = max(peak, rss())
-            browser.close()
-    finally:
+    def stop(server: subprocess.Popen[bytes]) -> None:
         server.terminate()
         try:
             server.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+    with duckdb.connect(str(db), read_only=True) as conn:  # the last full week with data
+        (last,) = conn.execute("SELECT max(wk) - 1 FROM usage_rollup").fetchone() or (0,)
+    sys.path.insert(0, str(ROOT))
+    from postlaunch.weeks import week_of_index
+
+    week = week_of_index(int(last))
+    url, other = f"{base}/review?deployment=d07&week={week}", f"{base}/review?deployment=d12&week={week}"
+    server, ps = serve()
+    try:
+        with tempfile.TemporaryDirectory() as home, sync_playwright() as pw:
+            os.environ["HOME"] = home
+            browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            page = browser.new_page(viewport={"width": 1440, "height": 1000})
+
+            def open_page(address: str) -> float:
+                nonlocal peak
+                start = time.perf_counter()
+                page.goto(address)
+                page.get_by_text("Recommendation:").first.wait_for(timeout=300_000)
+                page.get_by_text("Alerts (").first.wait_for(timeout=300_000)
+                seconds = time.perf_counter() - start
+                peak = max(
+                    peak, ps.memory_info().rss + sum(c.memory_info().rss for c in ps.children(recursive=True))
+                )
+                return seconds
+
+            timings = [open_page(url) for _ in range(4)]
+            stop(server)
+            server, ps = serve()
+            returning = open_page(url)
+            another = open_page(other)
+            browser.close()
+    finally:
+        stop(server)
     cold, warm = timings[0], statistics.median(timings[1:])
     limit = TARGETS["page"]
-    rows.append(("Weekly review page, cold", f"{cold:.2f} s (first open after the server started)",
-                 f"<= {limit:g} s {'OK' if cold <= limit else 'MISSED'}", load()))  # fmt: skip
+
+    def verdict(seconds: float) -> str:
+        return f"<= {limit:g} s {'OK' if seconds <= limit else 'MISSED'}"
+
+    rows.append(("Weekly review page, cold, new browser", f"{cold:.2f} s (first open after the server started, "
+                 "in a browser that never loaded the dashboard)", verdict(cold), load()))  # fmt: skip
+    rows.append(("Weekly review page, cold, returning browser", f"{returning:.2f} s (first open after a server "
+                 f"restart; another deployment-week next: {another:.2f} s)", verdict(max(returning, another)), load()))  # fmt: skip
     rows.append(("Weekly review page, warm", f"{warm:.2f} s median of 3 ({min(timings[1:]):.2f}-{max(timings[1:]):.2f})",
-                 f"<= {limit:g} s {'OK' if warm <= limit else 'MISSED'}", load()))  # fmt: skip
+                 verdict(warm), load()))  # fmt: skip
     return peak
 
 

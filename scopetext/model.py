@@ -18,7 +18,7 @@ from postlaunch.rules import OUT_OF_SCOPE
 from scopetext import calibration as cal
 from scopetext.estimate import BAND_LOW, N_BANDS, bands_of
 from scopetext.share import ShareEstimate, estimate_share
-from scopetext.text import vectorize
+from scopetext.text import row_norms, scale_rows, vectorize
 
 # Bump when scoring, featurization or calibration changes: the fingerprint changes and placement is re-run.
 METHOD_VERSION = "tfidf-hash-w12-c35-mix3-jk/2"  # /2: score bands, threshold from audited traffic
@@ -248,15 +248,18 @@ class ScopeModel:
 
 
 def _centroid_rows(refs: sparse.csr_matrix, groups: np.ndarray, n_groups: int) -> sparse.csr_matrix:
-    """One unit-norm centroid row per use case, then the centroid of all references (last row)."""
+    """One unit-norm centroid row per use case, then the centroid of all references (last row): the sums
+    of one product with a membership matrix whose last row takes every reference."""
+    n = len(groups)
     membership = sparse.csr_matrix(
-        (np.ones(len(groups)), (groups, np.arange(len(groups)))), shape=(n_groups, len(groups))
+        (np.ones(2 * n), (np.concatenate([groups, np.full(n, n_groups)]), np.tile(np.arange(n), 2))),
+        shape=(n_groups + 1, n),
     )
-    sums = sparse.vstack([membership @ refs, sparse.csr_matrix(refs.sum(axis=0))], format="csr")
-    norms = np.sqrt(np.asarray(sums.multiply(sums).sum(axis=1)).ravel())
+    sums: sparse.csr_matrix = (membership @ refs).tocsr()
+    sums.sort_indices()
+    norms = row_norms(sums)
     norms[norms == 0] = 1.0
-    scaled: sparse.csr_matrix = sparse.diags(1.0 / norms) @ sums
-    return scaled.tocsr()
+    return scale_rows(sums, 1.0 / norms)
 
 
 def _band_counts(scores: np.ndarray, threshold: float) -> list[int]:
