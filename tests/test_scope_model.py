@@ -352,3 +352,41 @@ def test_results_do_not_depend_on_batch_size(model: ScopeModel, monkeypatch: pyt
 def test_non_text_values_count_as_no_text(model: ScopeModel, value: object) -> None:
     labels, scores = model.place([value])  # type: ignore[list-item]
     assert labels == [OUT_OF_SCOPE] and scores[0] == 0.0
+
+
+def test_word_hashing_is_scikit_learns_hashing_vectorizer() -> None:
+    # the placement's word features were scikit-learn's HashingVectorizer; scopetext now hashes them with its
+    # own MurmurHash3 (no 1.2 s import): the same columns and counts, so stored placements stay valid
+    from sklearn.feature_extraction.text import HashingVectorizer
+    from sklearn.utils import murmurhash3_32
+
+    from scopetext.text import N_FEATURES, murmur3_32, word_counts
+
+    with BANKING77.open(newline="", encoding="utf-8") as handle:
+        texts = [row["text"] for row in csv.DictReader(handle)][:3000]
+    texts += [
+        "",
+        "a",
+        "ab",
+        "abc",
+        "abcd",
+        "abcde",
+        "Ünïcödé wörds ñ 日本語",
+        "x" * 1000,
+        "emoji 😀 ok",
+        "a_b c-d",
+    ]
+    cleaned = [normalize(t) for t in texts]
+    reference = HashingVectorizer(
+        n_features=N_FEATURES, ngram_range=(1, 2), token_pattern=r"(?u)\b\w+\b", alternate_sign=False,
+        norm=None, lowercase=False, dtype=np.float64,
+    ).transform(cleaned).tocsr()  # fmt: skip
+    ours = word_counts(cleaned)
+    reference.sort_indices()
+    ours.sort_indices()
+    assert ours.shape == reference.shape
+    assert (ours != reference).nnz == 0
+    keys = [
+        k.encode("utf-8") for k in ["", "a", "ab", "abc", "abcd", "abcde", "top up", "Ünï", "😀", "x" * 37]
+    ]
+    assert [int(np.int32(h)) for h in murmur3_32(keys)] == [murmurhash3_32(k, seed=0) for k in keys]
