@@ -161,9 +161,9 @@ def fit_with_traffic(conn: duckdb.DuckDBPyConnection, dep: Deployment) -> ScopeM
 
 
 def _fit_all(conn: duckdb.DuckDBPyConnection, deps: list[Deployment]) -> dict[str, ScopeModel]:
-    """fit_with_traffic for every deployment of `deps`, reading the loaded events twice in all (their
-    labelled requests, then the audited ones), not twice per deployment: at 100M events a read costs
-    about half a second."""
+    """fit_with_traffic for every deployment of `deps`, reading the loaded events once in all (their
+    labelled requests and the audited ones), not per deployment: at 100M events a read costs about half a
+    second."""
     if not deps:
         return {}
     approved = pa.table(
@@ -179,26 +179,30 @@ def _fit_all(conn: duckdb.DuckDBPyConnection, deps: list[Deployment]) -> dict[st
     params = {"ids": [d.id for d in deps]}
     conn.register("__pl_approved", approved)
     try:
-        labelled = conn.execute(
-            "SELECT deployment, use_case, request_text FROM (SELECT DISTINCT ev.deployment, ev.use_case, "
-            f"ev.request_text FROM {events} ev JOIN __pl_approved a "
+        found = conn.execute(
+            # one read of the events: those with a label or an audit verdict, then both sets from them
+            "WITH ev AS MATERIALIZED (SELECT deployment, use_case, audited_use_case, request_text, identity "
+            f"FROM {events} ev WHERE ev.use_case IS NOT NULL OR ev.audited_use_case IS NOT NULL) "
+            "SELECT 'labelled' AS kind, deployment, use_case, request_text, NULL::UHUGEINT AS identity FROM ("
+            "SELECT DISTINCT ev.deployment, ev.use_case, ev.request_text FROM ev JOIN __pl_approved a "
             "ON a.deployment = ev.deployment AND a.use_case = ev.use_case) "
             "QUALIFY row_number() OVER (PARTITION BY deployment, use_case ORDER BY md5(request_text), request_text) "
-            "<= $k",
+            "<= $k "
+            "UNION ALL SELECT 'audited', ev.deployment, NULL, ev.request_text, ev.identity FROM ev JOIN __pl_approved a "
+            "ON a.deployment = ev.deployment AND a.use_case = ev.audited_use_case",
             {**params, "k": TRAFFIC_EXAMPLES},
-        ).fetchall()
-        audited = conn.execute(
-            f"SELECT ev.deployment, ev.request_text FROM {events} ev JOIN __pl_approved a "
-            "ON a.deployment = ev.deployment AND a.use_case = ev.audited_use_case ORDER BY ev.deployment, ev.identity",
-            params,
         ).fetchall()
     finally:
         conn.unregister("__pl_approved")
+    labelled = [(d, uc, text) for kind, d, uc, text, _ in found if kind == "labelled"]
+    audited = sorted(
+        ((d, ident, text) for kind, d, _, text, ident in found if kind == "audited"), key=lambda r: r[:2]
+    )
     models: dict[str, ScopeModel] = {}
     for dep in deps:
         rows = [(uc, text) for d, uc, text in labelled if d == dep.id]
         model = fit_model(dep, traffic_references(rows, dep.approved_use_cases))
-        texts = [text for d, text in audited if d == dep.id]
+        texts = [text for d, _, text in audited if d == dep.id]
         models[dep.id] = (
             model if len(texts) < MIN_TRAFFIC_CALIBRATION else model.recalibrated(model.scores(texts)[1])
         )
