@@ -84,7 +84,7 @@ def clusters(texts: tuple[str, ...], max_clusters: int) -> list[dict[str, Any]]:
 def registry_fingerprint(deployment: str, config_version: tuple[int, int], _dep: Deployment) -> str | None:
     """The fingerprint the registry's current descriptions, examples and scope_threshold give (None when
     it gives nothing to place by): differs from the stored one until the next ingest re-places."""
-    from ingest.scope.place import fit_model, has_scope_text
+    from ingest.scope.fit import fit_model, has_scope_text
 
     return fit_model(_dep).fingerprint() if has_scope_text(_dep) else None
 

@@ -13,7 +13,8 @@ import pytest
 
 from ingest.engine import ingest_paths
 from ingest.scope import place as place_mod
-from ingest.scope.place import NO_DESCRIPTIONS, fit_model, fit_with_traffic, place_pending
+from ingest.scope.fit import fit_model, fit_with_traffic, with_registry_fingerprint
+from ingest.scope.place import NO_DESCRIPTIONS, place_pending
 from metrics import api
 from metrics import scope as mscope
 from postlaunch.config import Context, load_context
@@ -374,8 +375,6 @@ def test_the_stored_registry_fingerprint_is_the_registry_only_models(ws) -> None
         assert json.loads(calibration)["registry_fingerprint"] == fit_model(dep).fingerprint()
     plain = fit_model(ctx.registry.get("helpdesk"))
     assert (
-        place_mod.with_registry_fingerprint(ctx.registry.get("helpdesk"), plain).calibration[
-            "registry_fingerprint"
-        ]
+        with_registry_fingerprint(ctx.registry.get("helpdesk"), plain).calibration["registry_fingerprint"]
         == plain.fingerprint()
     )

@@ -22,7 +22,7 @@ from spark_env import require_spark
 
 from cli.main import main
 from ingest.pipeline import ingest_and_place
-from ingest.scope.place import fit_model, fit_with_traffic, has_scope_text
+from ingest.scope.fit import fit_model, fit_with_traffic, has_scope_text
 from metrics import api
 from postlaunch import weeks as wk
 from postlaunch.config import load_context

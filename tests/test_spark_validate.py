@@ -173,7 +173,7 @@ def test_the_placement_udf_places_and_bands_as_ingest(spark: Any, workspace: Any
     from pyspark.sql import functions as F
     from pyspark.sql import types as T
 
-    from ingest.scope.place import fit_model
+    from ingest.scope.fit import fit_model
     from ingest.spark import udfs
     from scopetext.estimate import bands_of
 

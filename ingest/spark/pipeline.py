@@ -3,7 +3,7 @@
 identity, in file and row order, loads; a later one with the same content is a duplicate, with other
 content a conflict), redact and place the new rows with the pandas UDFs, and aggregate them with the
 measures of postlaunch/measures.py by the local ISO week, computed from UTC week bounds of Python.
-Each deployment's scope model is fitted on the driver as placement fits it (ingest/scope/place.py): the
+Each deployment's scope model is fitted on the driver as placement fits it (ingest/scope/fit.py): the
 registry plus the traffic references, labelled requests of the whole source. The training records, which
 the untrained measure joins, are read from the target database on the driver (they are small).
 
@@ -28,7 +28,7 @@ from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
 from ingest.kinds import FEEDBACK, USAGE, Kind
-from ingest.scope.place import (
+from ingest.scope.fit import (
     TRAFFIC_EXAMPLES,
     fit_model,
     has_scope_text,
@@ -287,7 +287,7 @@ def _approved(ctx: Context, deployment: Column) -> Column:
 
 def _models(ctx: Context, new: DataFrame) -> dict[str, ScopeModel]:
     """The scope model of each deployment with scope text in the registry, fitted as placement fits it
-    (ingest/scope/place.py: fit_with_traffic) with the traffic references of the source's new rows, every
+    (ingest/scope/fit.py: fit_with_traffic) with the traffic references of the source's new rows, every
     week of them: up to TRAFFIC_EXAMPLES distinct texts (as stored) per approved use case, the first by
     md5 of the text. A Spark-rolled database holds no audited requests: no recalibration."""
     deps = [ctx.registry.get(d) for d in ctx.registry.ids]
