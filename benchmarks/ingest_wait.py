@@ -48,8 +48,9 @@ while not Path(stop).exists():
     with connect(db, read_only=not decide, timeout=120) as conn:
         waited = time.monotonic() - start
         if decide:
+            # one decision per deployment-week: each probe supersedes the one before (a new rationale)
             record_decision(conn, ctx, identity=cli_user("probe"), deployment="support-triage", week="2026-W36",
-                            decision="continue", rationale="benchmark probe")
+                            decision="continue", rationale=f"benchmark probe {len(rows)}", supersede=True)
             next_decide = time.monotonic() + 1.0
         else:
             build_review(conn, ctx, "support-triage", "2026-W36")
