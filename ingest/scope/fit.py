@@ -1,7 +1,7 @@
 """Scope models as placement fits them (DESIGN §12): each deployment's ScopeModel from the registry's
 descriptions and examples, its labelled requests as references and a threshold from its audited traffic,
 all deployments from one read of the loaded events; and the row scope_models stores. Used by placement
-(ingest/scope/place.py), the Spark rollup and the Scope page. Never writes.
+(ingest/scope/place.py), the Spark rollup and the Scope page. It never writes to the database.
 """
 
 from __future__ import annotations
