@@ -48,9 +48,7 @@ def word_counts(cleaned: list[str]) -> sparse.csr_matrix:
     # |h| mod n, with |-2^31| taken as 2^31 (scikit-learn's rule for the one value abs() cannot hold)
     col = np.abs(hashes.astype(np.int32).astype(np.int64)) % N_FEATURES
     row = np.repeat(np.arange(len(cleaned)), sizes)
-    counts = sparse.csr_matrix((np.ones(len(col)), (row, col)), shape=(len(cleaned), N_FEATURES))
-    counts.sum_duplicates()
-    return counts
+    return _counted(row, col, len(cleaned))
 
 
 def murmur3_32(keys: list[bytes], seed: int = 0) -> np.ndarray:
@@ -130,7 +128,12 @@ def char_counts(cleaned: list[str]) -> sparse.csr_matrix:
             rows.append(np.searchsorted(starts, keep, side="right") - 1)
     row = np.concatenate(rows) if rows else np.zeros(0, dtype=np.int64)
     col = np.concatenate(cols) if cols else np.zeros(0, dtype=np.int64)
-    counts = sparse.csr_matrix((np.ones(len(row)), (row, col)), shape=(len(cleaned), N_FEATURES))
+    return _counted(row, col, len(cleaned))
+
+
+def _counted(row: np.ndarray, col: np.ndarray, n_rows: int) -> sparse.csr_matrix:
+    """How often each (row, hashed column) pair occurs, as an (n_rows, N_FEATURES) matrix."""
+    counts = sparse.csr_matrix((np.ones(len(col)), (row, col)), shape=(n_rows, N_FEATURES))
     counts.sum_duplicates()
     return counts
 

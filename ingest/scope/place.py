@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -198,19 +200,12 @@ def _place_one(ctx: Context, dep: Deployment, fit: _Fit | None, *, progress: boo
         )
     if fit.texts is not None:
         return _place_preloaded(ctx, dep.id, fit, started, source)
-    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            span = _pending_span(conn, dep.id, fp)
-            placed, distinct, outside = _place_in_transaction(conn, dep.id, model, fp, progress=progress)
-            if span is not None:  # the weeks whose scope mix changed
-                rollup.replace_scope(conn, ctx.settings.timezone, dep.id, *span)
-            _save_model(conn, dep.id, model, fp)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    with _transaction(ctx) as conn:
+        span = _pending_span(conn, dep.id, fp)
+        placed, distinct, outside = _place_in_transaction(conn, dep.id, model, fp, progress=progress)
+        if span is not None:  # the weeks whose scope mix changed
+            rollup.replace_scope(conn, ctx.settings.timezone, dep.id, *span)
+        _save_model(conn, dep.id, model, fp)
     return PlacementSummary(
         dep.id,
         fp,
@@ -223,55 +218,67 @@ def _place_one(ctx: Context, dep: Deployment, fit: _Fit | None, *, progress: boo
     )
 
 
+def _placed(model: ScopeModel, texts: list[str], counts: np.ndarray) -> tuple[dict[str, pa.Array], int]:
+    """Place `texts` (each standing for counts[i] events): their use_case, score and band columns, and the
+    events placed out of scope. Bands are negative exactly where a text is placed out of scope."""
+    labels, scores = model.place(texts) if texts else ([], np.zeros(0))
+    out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
+    columns = {
+        "use_case": pa.array(labels, pa.string()),
+        "score": pa.array(scores, pa.float64()),
+        "band": pa.array(bands_of(scores, model.threshold).astype(np.int16)),
+    }
+    return columns, int(counts[out_mask].sum())
+
+
+@contextmanager
+def _transaction(ctx: Context) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A write connection with the memory limit set, inside one transaction: committed when the block
+    ends, rolled back when it raises (a kill included)."""
+    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
+        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
+        conn.execute("BEGIN TRANSACTION")
+        try:
+            yield conn
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+
 def _place_preloaded(ctx: Context, dep: str, fit: _Fit, started: float, source: str) -> PlacementSummary:
     """Place the deployment's preloaded pending texts without a connection, then write them in one
     transaction: an UPDATE of its pending rows within the span of those read (rows that arrived since,
     outside it, stay pending for the next run), the scope grain of that span, and its model row."""
     assert fit.texts is not None
     model, fp, texts = fit.model, fit.fp, fit.texts
-    placed_texts = texts.column("request_text").to_pylist()
-    labels, scores = model.place(placed_texts) if placed_texts else ([], np.zeros(0))
     counts = texts.column("n").to_numpy()
-    out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
-    placed = pa.table(
-        {
-            "request_text": texts.column("request_text"),
-            "use_case": pa.array(labels, pa.string()),
-            "score": pa.array(scores, pa.float64()),
-            "band": pa.array(bands_of(scores, model.threshold).astype(np.int16)),
-        }
-    )
+    columns, outside = _placed(model, texts.column("request_text").to_pylist(), counts)
+    placed = pa.table({"request_text": texts.column("request_text"), **columns})
     span = (pc.min(texts.column("lo")).as_py(), pc.max(texts.column("hi")).as_py())
-    with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn:
-        conn.execute(f"SET memory_limit = '{ctx.settings.memory_limit}'")  # validated by the setting
-        conn.execute("BEGIN TRANSACTION")
-        try:
-            if placed.num_rows:
-                conn.register("_scope_preloaded", placed)
-                try:
-                    conn.execute(
-                        "UPDATE usage_events AS e SET inferred_use_case = x.use_case, inferred_score = x.score, "
-                        "inferred_band = x.band, inferred_fingerprint = $fp FROM _scope_preloaded AS x "
-                        "WHERE e.deployment = $dep AND e.ts >= $lo AND e.ts <= $hi AND e.use_case IS NULL "
-                        "AND e.request_text = x.request_text AND e.inferred_fingerprint IS DISTINCT FROM $fp "
-                        "AND e.run_id NOT IN (SELECT run_id FROM ingest_leases)",
-                        {"dep": dep, "fp": fp, "lo": span[0], "hi": span[1]},
-                    )
-                finally:
-                    conn.unregister("_scope_preloaded")
-                rollup.replace_scope(conn, ctx.settings.timezone, dep, *span)
-            _save_model(conn, dep, model, fp)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+    with _transaction(ctx) as conn:
+        if placed.num_rows:
+            conn.register("_scope_preloaded", placed)
+            try:
+                conn.execute(
+                    "UPDATE usage_events AS e SET inferred_use_case = x.use_case, inferred_score = x.score, "
+                    "inferred_band = x.band, inferred_fingerprint = $fp FROM _scope_preloaded AS x "
+                    "WHERE e.deployment = $dep AND e.ts >= $lo AND e.ts <= $hi AND e.use_case IS NULL "
+                    "AND e.request_text = x.request_text AND e.inferred_fingerprint IS DISTINCT FROM $fp "
+                    "AND e.run_id NOT IN (SELECT run_id FROM ingest_leases)",
+                    {"dep": dep, "fp": fp, "lo": span[0], "hi": span[1]},
+                )
+            finally:
+                conn.unregister("_scope_preloaded")
+            rollup.replace_scope(conn, ctx.settings.timezone, dep, *span)
+        _save_model(conn, dep, model, fp)
     return PlacementSummary(
         dep,
         fp,
         model.threshold,
         int(counts.sum()),
         placed.num_rows,
-        int(counts[out_mask].sum()),
+        outside,
         time.perf_counter() - started,
         threshold_source=source,
     )
@@ -318,20 +325,11 @@ def _place_in_transaction(
         batch = conn.execute(
             "SELECT rn, request_text, n FROM _scope_pending WHERE rn > ? AND rn <= ?", [lo, lo + CHUNK_TEXTS]
         ).fetchnumpy()
-        labels, scores = model.place(batch["request_text"].tolist())
         counts = batch["n"]
-        out_mask = np.array([label == OUT_OF_SCOPE for label in labels], dtype=bool)
+        columns, out = _placed(model, batch["request_text"].tolist(), counts)
         placed += int(counts.sum())
-        outside += int(counts[out_mask].sum())
-        bands = bands_of(scores, model.threshold)  # negative exactly where placed out of scope
-        chunk = pa.table(
-            {
-                "rn": batch["rn"],
-                "use_case": pa.array(labels, pa.string()),
-                "score": scores,
-                "band": pa.array(bands.astype(np.int16)),
-            }
-        )
+        outside += out
+        chunk = pa.table({"rn": batch["rn"], **columns})
         conn.register("_scope_chunk", chunk)
         try:
             conn.execute("INSERT INTO _scope_placed SELECT rn, use_case, score, band FROM _scope_chunk")
