@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,10 @@ from postlaunch.errors import DatabaseBusyError, PostlaunchError
 
 DEFAULT_LOCK_TIMEOUT = 30.0
 MAX_RETRY_DELAY = 0.05  # seconds between two tries at a locked file
+# Connections of one process to one file share its catalog, so two threads migrating it at once (the
+# dashboard's access-log writer and a page flushing it, both on a new log) conflict on the same CREATE:
+# a process migrates one connection at a time. Another process cannot: it waits for the file's lock.
+_MIGRATING = threading.Lock()
 T = TypeVar("T")
 
 
@@ -117,12 +122,11 @@ def open_connection(
     )
     try:
         conn.execute("SET TimeZone = 'UTC'")
-        if migrations is not None:
-            schema.migrate(conn, migrations)
-        elif read_only:
+        if read_only and migrations is None:
             schema.check_schema(conn, str(path))
         else:
-            schema.migrate(conn)
+            with _MIGRATING:
+                schema.migrate(conn, migrations)
     except Exception:
         conn.close()
         raise
