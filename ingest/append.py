@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor, wait
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,11 +28,15 @@ from postlaunch.errors import DatabaseBusyError
 
 ALIAS = "pl"
 LOG = logging.getLogger("postlaunch.ingest")  # DEBUG: how long each step held the database
-# Rows of one appended chunk: one DuckDB row group, written straight to the file in insertion order, so
-# the transaction's checkpoint has nothing left to compress (a chunk of more, or of rows appended by
-# several threads, leaves partial row groups that the checkpoint rewrites: seconds with the lock held).
-# A file with fewer new rows than one chunk is written in its last transaction.
+# Rows of one appended chunk: one DuckDB row group, written straight to the file by one thread in its own
+# transaction, so the commit's checkpoint has nothing left to compress (a transaction of more rows, or of
+# rows appended by several threads, leaves partial row groups that the checkpoint rewrites: seconds with
+# the lock held). Compressing a row group takes one core, so up to MAX_PARALLEL chunks are appended side
+# by side, each on its own cursor. A file with fewer new rows than one chunk is written in its last
+# transaction.
 CHUNK_ROWS = 122_880
+MAX_PARALLEL = 4
+READERS_SECONDS = 5.0  # after a reader waited for the lock, one chunk per round for this long
 CHUNKED_KINDS = frozenset(lease.TABLES) - {"cost", "changes"}  # the kinds whose files run to millions of rows
 LEASE_POLL_SECONDS = 0.2
 T = TypeVar("T")
@@ -85,9 +90,24 @@ class Target:
                 LOG.debug("detach %.3f s", time.perf_counter() - detaching)
                 _log("write", asked, held)
 
-    def pause_for_waiters(self) -> None:
-        if self.path is not None:
-            db.pause_for_waiters(self.path)
+    @contextmanager
+    def attached(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """The database attached for writing, without a transaction: each cursor of the connection opens
+        its own (the lock is held until it is detached again). Only for a working connection (`path`)."""
+        if self.path is None:  # pragma: no cover - chunked() holds only with a path
+            raise RuntimeError("attached() needs the database's path")
+        asked = time.perf_counter()
+        db.attach(self.conn, self.path, ALIAS, read_only=False, timeout=self.timeout)
+        held = time.perf_counter()
+        try:
+            yield self.conn
+        finally:
+            db.detach(self.conn, ALIAS)
+            _log("write", asked, held)
+
+    def pause_for_waiters(self) -> bool:
+        """Give the lock to a reader that waits for it (see db.pause_for_waiters); whether one did."""
+        return self.path is not None and db.pause_for_waiters(self.path)
 
 
 def _log(step: str, asked: float, held: float) -> None:
@@ -150,22 +170,69 @@ def last_step(target: Target, step: Callable[[duckdb.DuckDBPyConnection], T]) ->
     return _when_free(target, step)
 
 
-def append_chunks(target: Target, kind: Kind, outputs: list[str], run_id: str, last_row: int) -> int:
-    """Append the file's new rows (`__row` 0..last_row) in short transactions of CHUNK_ROWS rows that each
-    renew the lease, pausing between two when a reader waits for the lock. Returns the rows appended."""
-    done = 0
-    for lo in range(0, last_row + 1, CHUNK_ROWS):
-        with target.writing() as conn:
-            inserting, cpu = time.perf_counter(), time.process_time()
-            done += store.insert_rows(conn, kind, outputs, run_id, (lo, lo + CHUNK_ROWS))
-            LOG.debug(
-                "chunk from row %d: insert %.3f s (%.3f s of CPU)",
-                lo,
-                time.perf_counter() - inserting,
-                time.process_time() - cpu,
-            )
-            lease.heartbeat(conn, run_id)
-        target.pause_for_waiters()
+def _width(conn: duckdb.DuckDBPyConnection) -> int:
+    """Chunks appended at once: one per DuckDB thread (each chunk's insert runs on one), at most 4."""
+    ((threads,),) = run_sql(conn, "SELECT current_setting('threads')")
+    return max(1, min(MAX_PARALLEL, int(threads)))
+
+
+def _append_one(conn: duckdb.DuckDBPyConnection, kind: Kind, outputs: list[str], run_id: str, source: str,
+                lo: int, *, beat: bool) -> int:  # fmt: skip
+    """One chunk in its own transaction on its own cursor of `conn` (the database attached as ALIAS);
+    `beat`: this transaction also renews the lease (one per round, so two never update its row at once)."""
+    cur = conn.cursor()
+    try:
+        run_sql(cur, f"USE {ALIAS}")
+        run_sql(cur, "BEGIN TRANSACTION")
+        try:
+            done = store.insert_rows(cur, kind, outputs, run_id, (lo, lo + CHUNK_ROWS), source)
+            if beat:
+                lease.heartbeat(cur, run_id)
+            run_sql(cur, "COMMIT")
+        except BaseException:
+            run_sql(cur, "ROLLBACK")
+            raise
+        run_sql(cur, "USE memory")
+        return done
+    finally:
+        cur.close()
+
+
+def append_chunks(
+    target: Target, kind: Kind, outputs: list[str], run_id: str, source: str, last_row: int
+) -> int:
+    """Append the file's new rows (`__row` 0..last_row of the relation `source`, store.stage_skip's) in
+    rounds of short transactions of CHUNK_ROWS rows each, run side by side on their own cursors, each round
+    renewing the lease and pausing after it when a reader waits for the lock. While readers come, a round
+    is one chunk, so none waits longer than one chunk takes. Returns the rows appended."""
+    starts = list(range(0, last_row + 1, CHUNK_ROWS))
+    width = _width(target.conn)
+    readers_until = 0.0  # a reader waited recently: rounds of one chunk until then
+    done = i = 0
+    with ThreadPoolExecutor(width, thread_name_prefix="postlaunch-append") as pool:
+        while i < len(starts):
+            batch = starts[i : i + (1 if time.monotonic() < readers_until else width)]
+            if len(batch) > 1 and batch[-1] == starts[-1]:
+                # the last chunk, a partial row group, goes through the log and a checkpoint on commit:
+                # alone, so no other transaction waits for that
+                batch.pop()
+            i += len(batch)
+            with target.attached() as conn:
+                started = time.perf_counter()
+                futures = [
+                    pool.submit(_append_one, conn, kind, outputs, run_id, source, lo, beat=j == 0)
+                    for j, lo in enumerate(batch)
+                ]
+                wait(futures)  # every transaction ends before the database is detached
+                done += sum(f.result() for f in futures)
+                LOG.debug(
+                    "round from row %d: %d chunks in %.3f s",
+                    batch[0],
+                    len(batch),
+                    time.perf_counter() - started,
+                )
+            if target.pause_for_waiters():
+                readers_until = time.monotonic() + READERS_SECONDS
     return done
 
 

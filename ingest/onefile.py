@@ -54,8 +54,9 @@ def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapp
 
 
 def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Source, *, mapping: Mapping | None,
-              bind: Binder, stages: Stages, source_label: str | None) -> tuple[list[str], list[tuple[int, str, str]], list[str], Callable[[str], tuple[str, dict[str, Any]]]]:  # fmt: skip
-    """Validate `source` into the temp view store.V (no database needed). Returns the stored columns, the
+              bind: Binder, stages: Stages, source_label: str | None, shared: bool) -> tuple[list[str], list[tuple[int, str, str]], list[str], Callable[[str], tuple[str, dict[str, Any]]]]:  # fmt: skip
+    """Validate `source` into the temp view store.V (no database needed; `shared`: over tables of the
+    working connection's own database, see store.SHARED). Returns the stored columns, the
     rows the parser refused, the file's columns kept nowhere, and how to read conflicting rows' raw text."""
     try:
         matched = resolve(kind, source.header, source.exprs, mapping)
@@ -69,9 +70,8 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
     )  # fmt: skip
     stages("validating")
     run_sql(conn, "SET TimeZone = $tz", {"tz": ctx.settings.timezone})
-    sql = f"CREATE TEMP TABLE {store.BASE} AS {plan.sql}"
     try:
-        run_sql(conn, sql, bind.used(sql))
+        store.create_base(conn, plan.sql, bind.used(plan.sql), shared=shared)
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:
         text = str(exc).splitlines()[0]
         if "gzip" in text.lower():
@@ -79,12 +79,12 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
         raise FileProblem(f"cannot be read: {text}") from exc
     run_sql(conn, "SET TimeZone = 'UTC'")  # now() of the run record and quarantine rows is UTC
     rejects = readers.collect_rejects(conn, source)
-    store.number_rows(conn, source.numbered, source.first_line)
+    store.number_rows(conn, source.numbered, source.first_line, shared=shared)
     ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
     if kept == 0 and rejects:
         raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
     if rejects:
-        store.renumber(conn, rejects, source.first_line)
+        store.renumber(conn, rejects, source.first_line, shared=shared)
 
     def conflict_raw(rows_sql: str) -> tuple[str, dict[str, Any]]:
         b = Binder("c")
@@ -125,7 +125,8 @@ def _classify(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, rejects
     tz = ctx.settings.timezone
     if staged.counts.loaded and kind.name == "usage":
         staged.touched = rollup.stage_usage(conn, tz, store.NEW_ROWS, USAGE_AGG, TRAINING)
-        rollup.stage_new_users(conn, tz, store.NEW_ROWS, NEW_USERS)
+        if staged.touched is not None:
+            rollup.stage_new_users(conn, tz, store.NEW_ROWS, NEW_USERS, staged.touched)
     elif staged.counts.loaded and kind.name == "feedback":
         staged.feedback = rollup.stage_feedback(conn, tz, store.NEW_ROWS, FEEDBACK_AGG)
     return staged
@@ -151,6 +152,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
     when not the context's actor, e.g. a page's form): everything or nothing (a FileProblem or any error
     leaves no loaded row behind)."""
     conn = target.conn
+    shared = target.path is not None  # a working connection, with its own in-memory database
     try:
         stages("reading")
         bind = Binder()
@@ -158,7 +160,15 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
         # a label names a stored usage event: its validation reads them (a labels file is small)
         with target.reading() if kind.name == "labels" else nullcontext():
             outputs, rejects, extra, conflict_raw = _validate(
-                conn, ctx, kind, source, mapping=mapping, bind=bind, stages=stages, source_label=source_label
+                conn,
+                ctx,
+                kind,
+                source,
+                mapping=mapping,
+                bind=bind,
+                stages=stages,
+                source_label=source_label,
+                shared=shared,
             )
         store.repeats(conn, kind)
         store.identities(conn)
@@ -217,7 +227,9 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
                 with target.reading():
                     rollup.stage_users(conn, ctx.settings.timezone, staged.touched, NEW_USERS, USERS_AGG)
             ((last_row,),) = run_sql(conn, f"SELECT coalesce(max(__row), -1) FROM temp.{store.V}")
-            appended = append.append_chunks(target, kind, outputs, run_id, int(last_row))
+            appended = append.append_chunks(
+                target, kind, outputs, run_id, store.stage_skip(conn), int(last_row)
+            )
             with target.writing():
                 result = finish(appended)
                 append.release(conn, run_id)
@@ -226,6 +238,6 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             append.give_back(target, run_id)
             raise
     finally:
-        store.drop_temp(conn)
+        store.drop_temp(conn, shared=shared)
         for name in (USAGE_AGG, USERS_AGG, FEEDBACK_AGG, NEW_USERS, TRAINING):
             run_sql(conn, f"DROP TABLE IF EXISTS temp.{name}")

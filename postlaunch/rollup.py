@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from contextlib import suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -208,21 +208,29 @@ def stage_usage(
     """Compute the aggregates of the usage rows in relation `source` (new rows of an ingest, not placed or
     labelled yet) into the temp table `table`, without the database (`training`: the temp table of
     stage_training); `append_staged` writes them. Returns what they touched (None: no rows)."""
-    lo, hi = _span(conn, source)
+    ((lo, hi, deployments),) = _execute(
+        conn, f"SELECT min(ts), max(ts), list(DISTINCT deployment) FROM {source}"
+    )
     if lo is None or hi is None:
         return None
-    sql = _usage_sql(NEW_ROWS.format(source=source), ALL_GRAINS, f"temp.{training}")
+    # without any training record every event is untrained: no need to look for one per event
+    ((records,),) = _execute(conn, f"SELECT count(*) FROM temp.{training}")
+    grains = ALL_GRAINS if records else replace(ALL_GRAINS, untrained_flag="true")
+    sql = _usage_sql(NEW_ROWS.format(source=source), grains, f"temp.{training}")
     _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
-    deployments = [r[0] for r in _execute(conn, f"SELECT DISTINCT deployment FROM {source}")]
     return Touched(sorted(deployments), lo, hi)
 
 
-def stage_new_users(conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str) -> None:
-    """The distinct (deployment, user_id, week) of the usage rows in relation `source` into the temp table
-    `table`, without the database (stage_users adds them to the loaded events)."""
-    lo, hi = _span(conn, source)
+def stage_new_users(
+    conn: duckdb.DuckDBPyConnection, timezone: str, source: str, table: str, touched: Touched
+) -> None:
+    """The distinct (deployment, user_id, week) of the usage rows in relation `source` (`touched`: what
+    stage_usage found they touch) into the temp table `table`, without the database (stage_users adds them
+    to the loaded events)."""
     sql = _sql("rollup_user_weeks", source=source)
-    _execute(conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, lo, hi))
+    _execute(
+        conn, f"CREATE OR REPLACE TEMP TABLE {table} AS {sql}", wk.tz_params(timezone, touched.lo, touched.hi)
+    )
 
 
 def stage_users(
