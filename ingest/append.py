@@ -22,6 +22,7 @@ import duckdb
 
 from ingest import lease, store
 from ingest.kinds import Kind
+from ingest.numbered import SHARED, V
 from ingest.sqltext import run_sql
 from postlaunch import db
 from postlaunch.errors import DatabaseBusyError
@@ -170,6 +171,25 @@ def last_step(target: Target, step: Callable[[duckdb.DuckDBPyConnection], T]) ->
     return _when_free(target, step)
 
 
+# The new rows as the cursors that append chunks read them: CLS's rows are copied to SKIP (a cursor cannot
+# see the working connection's temp tables; V is in its own database, ingest/numbered.py).
+SKIP = "__pl_skip"
+SHARED_NEW_ROWS = (
+    f"(SELECT * FROM {SHARED}.{V} v WHERE __reason IS NULL "
+    f"AND NOT EXISTS (SELECT 1 FROM {SHARED}.{SKIP} c WHERE c.__row = v.__row))"
+)
+
+
+def stage_skip(conn: duckdb.DuckDBPyConnection) -> str:
+    """Copy CLS's rows to SKIP (the working connection, before append_chunks). Returns SHARED_NEW_ROWS."""
+    run_sql(conn, f"CREATE OR REPLACE TABLE {SHARED}.{SKIP} AS SELECT __row FROM temp.{store.CLS}")
+    return SHARED_NEW_ROWS
+
+
+def drop_skip(conn: duckdb.DuckDBPyConnection) -> None:
+    run_sql(conn, f"DROP TABLE IF EXISTS {SHARED}.{SKIP}")
+
+
 def _width(conn: duckdb.DuckDBPyConnection) -> int:
     """Chunks appended at once: one per DuckDB thread (each chunk's insert runs on one), at most 4."""
     ((threads,),) = run_sql(conn, "SELECT current_setting('threads')")
@@ -201,7 +221,7 @@ def _append_one(conn: duckdb.DuckDBPyConnection, kind: Kind, outputs: list[str],
 def append_chunks(
     target: Target, kind: Kind, outputs: list[str], run_id: str, source: str, last_row: int
 ) -> int:
-    """Append the file's new rows (`__row` 0..last_row of the relation `source`, store.stage_skip's) in
+    """Append the file's new rows (`__row` 0..last_row of the relation `source`, stage_skip's) in
     rounds of short transactions of CHUNK_ROWS rows each, run side by side on their own cursors, each round
     renewing the lease and pausing after it when a reader waits for the lock. While readers come, a round
     is one chunk, so none waits longer than one chunk takes. Returns the rows appended."""

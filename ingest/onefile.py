@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from ingest import append, readers, redact, store, validate
+from ingest import append, numbered, readers, redact, store, validate
 from ingest.kinds import KINDS, Kind, missing_required
 from ingest.mapping import Mapping, resolve
 from ingest.readers import FileProblem, Source
@@ -55,8 +55,8 @@ def _check_columns(kind: Kind, resolved: dict[str, str], header: list[str], mapp
 
 def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source: Source, *, mapping: Mapping | None,
               bind: Binder, stages: Stages, source_label: str | None, shared: bool) -> tuple[list[str], list[tuple[int, str, str]], list[str], Callable[[str], tuple[str, dict[str, Any]]]]:  # fmt: skip
-    """Validate `source` into the temp view store.V (no database needed; `shared`: over tables of the
-    working connection's own database, see store.SHARED). Returns the stored columns, the
+    """Validate `source` into the temp view numbered.V (no database needed; `shared`: over tables of the
+    working connection's own database, see numbered.SHARED). Returns the stored columns, the
     rows the parser refused, the file's columns kept nowhere, and how to read conflicting rows' raw text."""
     try:
         matched = resolve(kind, source.header, source.exprs, mapping)
@@ -71,7 +71,7 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
     stages("validating")
     run_sql(conn, "SET TimeZone = $tz", {"tz": ctx.settings.timezone})
     try:
-        store.create_base(conn, plan.sql, bind.used(plan.sql), shared=shared)
+        numbered.create_base(conn, plan.sql, bind.used(plan.sql), shared=shared)
     except (duckdb.IOException, duckdb.InvalidInputException) as exc:
         text = str(exc).splitlines()[0]
         if "gzip" in text.lower():
@@ -79,12 +79,12 @@ def _validate(conn: duckdb.DuckDBPyConnection, ctx: Context, kind: Kind, source:
         raise FileProblem(f"cannot be read: {text}") from exc
     run_sql(conn, "SET TimeZone = 'UTC'")  # now() of the run record and quarantine rows is UTC
     rejects = readers.collect_rejects(conn, source)
-    store.number_rows(conn, source.numbered, source.first_line, shared=shared)
-    ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {store.V}")
+    numbered.number_rows(conn, source.numbered, source.first_line, shared=shared)
+    ((kept,),) = run_sql(conn, f"SELECT count(*) FROM {numbered.V}")
     if kept == 0 and rejects:
         raise FileProblem(f"{source.unreadable_message}; line {rejects[0][0]}: {rejects[0][1]}")
     if rejects:
-        store.renumber(conn, rejects, source.first_line, shared=shared)
+        numbered.renumber(conn, rejects, source.first_line, shared=shared)
 
     def conflict_raw(rows_sql: str) -> tuple[str, dict[str, Any]]:
         b = Binder("c")
@@ -226,9 +226,9 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             if staged.touched is not None:
                 with target.reading():
                     rollup.stage_users(conn, ctx.settings.timezone, staged.touched, NEW_USERS, USERS_AGG)
-            ((last_row,),) = run_sql(conn, f"SELECT coalesce(max(__row), -1) FROM temp.{store.V}")
+            ((last_row,),) = run_sql(conn, f"SELECT coalesce(max(__row), -1) FROM temp.{numbered.V}")
             appended = append.append_chunks(
-                target, kind, outputs, run_id, store.stage_skip(conn), int(last_row)
+                target, kind, outputs, run_id, append.stage_skip(conn), int(last_row)
             )
             with target.writing():
                 result = finish(appended)
@@ -239,5 +239,7 @@ def write_file(target: append.Target, ctx: Context, kind: Kind,
             raise
     finally:
         store.drop_temp(conn, shared=shared)
+        if shared:
+            append.drop_skip(conn)
         for name in (USAGE_AGG, USERS_AGG, FEEDBACK_AGG, NEW_USERS, TRAINING):
             run_sql(conn, f"DROP TABLE IF EXISTS temp.{name}")

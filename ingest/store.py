@@ -14,26 +14,19 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import redact
+from ingest import numbered, redact
 from ingest.kinds import Kind
+from ingest.numbered import V
 from ingest.readers import FileProblem
 from ingest.sqltext import Binder, quote_ident, run_sql, sql_file
 from ingest.validate import ID_PREFIX
 
-V, MULTI, SEEN, CLS = "__pl_v", "__pl_multi", "__pl_seen", "__pl_cls"  # V is a view over BASE
-BASE, RENUMBERED, SHIFT = "__pl_v0", "__pl_v1", "__pl_shift"
+MULTI, SEEN, CLS = "__pl_multi", "__pl_seen", "__pl_cls"
 SNAPSHOT, CRAW = "__pl_snapshot", "__pl_craw"  # the runs SEEN was read from; conflict rows' raw text
 IDS = "__pl_ids"  # the file's distinct valid identities, gathered before the database is attached
 BAD, BAD_KEYED = "__pl_bad", "__pl_bad_keyed"  # the file's quarantined rows, then with their source-row keys
 # The rows of the file that `write` inserts (valid, neither duplicate nor conflict), as a relation.
 NEW_ROWS = f"(SELECT * FROM temp.{V} v WHERE __reason IS NULL AND NOT EXISTS (SELECT 1 FROM temp.{CLS} c WHERE c.__row = v.__row))"
-# A working connection (ingest's own, in memory) keeps BASE, RENUMBERED and V in its own database instead
-# of temp (`shared`), where the cursors that append chunks side by side read them, and SKIP: CLS's rows.
-SHARED, SKIP = "memory.main", "__pl_skip"
-SHARED_NEW_ROWS = (
-    f"(SELECT * FROM {SHARED}.{V} v WHERE __reason IS NULL "
-    f"AND NOT EXISTS (SELECT 1 FROM {SHARED}.{SKIP} c WHERE c.__row = v.__row))"
-)
 # The versions `write` added (incidents, labels), with the identity of each labelled event.
 NEW_VERSIONS = "temp.__pl_newv"
 
@@ -52,42 +45,9 @@ def _one(conn: duckdb.DuckDBPyConnection, sql: str, params: Any = None) -> Any:
     return rows[0][0] if rows else None
 
 
-def _home(shared: bool) -> str:
-    return SHARED if shared else "temp"
-
-
-def create_base(conn: duckdb.DuckDBPyConnection, sql: str, params: dict[str, Any], *, shared: bool) -> None:
-    """BASE: the validated rows of the file (`sql`: validate.sql's plan), in the connection's own database
-    when `shared`, else a temp table."""
-    run_sql(conn, f"CREATE {'' if shared else 'TEMP '}TABLE {_home(shared)}.{BASE} AS {sql}", params)
-
-
-def _make_v(conn: duckdb.DuckDBPyConnection, select: str, *, shared: bool) -> None:
-    """V as `select`; when shared, a view of the connection's own database that temp.V shows."""
-    run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    if shared:
-        run_sql(conn, f"CREATE OR REPLACE VIEW {SHARED}.{V} AS {select}")
-        select = f"SELECT * FROM {SHARED}.{V}"
-    run_sql(conn, f"CREATE TEMP VIEW {V} AS {select}")
-
-
-def stage_skip(conn: duckdb.DuckDBPyConnection) -> str:
-    """For appending in chunks from cursors (shared): CLS's rows copied to SKIP. Returns the relation of
-    the new rows that those cursors read (SHARED_NEW_ROWS)."""
-    run_sql(conn, f"CREATE OR REPLACE TABLE {SHARED}.{SKIP} AS SELECT __row FROM temp.{CLS}")
-    return SHARED_NEW_ROWS
-
-
 def drop_temp(conn: duckdb.DuckDBPyConnection, *, shared: bool) -> None:
-    run_sql(conn, f"DROP VIEW IF EXISTS temp.{V}")
-    if shared:
-        run_sql(conn, f"DROP VIEW IF EXISTS {SHARED}.{V}")
-        for name in (BASE, RENUMBERED, SKIP):
-            run_sql(conn, f"DROP TABLE IF EXISTS {SHARED}.{name}")
+    numbered.drop(conn, shared=shared)
     names = (
-        BASE,
-        RENUMBERED,
-        SHIFT,
         MULTI,
         IDS,
         SEEN,
@@ -101,40 +61,6 @@ def drop_temp(conn: duckdb.DuckDBPyConnection, *, shared: bool) -> None:
     )
     for name in names:
         run_sql(conn, f"DROP TABLE IF EXISTS temp.{quote_ident(name)}")
-
-
-def number_rows(conn: duckdb.DuckDBPyConnection, numbered: bool, first: int, *, shared: bool) -> None:
-    """Make V: BASE with `__row` and `__line`. An unnumbered source (CSV) was written in file order
-    (insertion order is preserved), so its rowid is the index of the row among those the parser kept."""
-    base = f"{_home(shared)}.{BASE}"
-    if numbered:
-        cols = "*"
-    else:  # rows of a table created in an open transaction are numbered from an offset: subtract it (none
-        # when it was created outside one, as ingest's working connection does: then a range of `__row` is
-        # one of rowids, which DuckDB reads without scanning the rest)
-        offset = int(_one(conn, f"SELECT coalesce(min(rowid), 0) FROM {base}"))
-        row = f"rowid - {offset}" if offset else "rowid"
-        cols = f"{row} AS __row, {row} + {int(first)} AS __line, *"
-    _make_v(conn, f"SELECT {cols} FROM {base}", shared=shared)
-
-
-def renumber(
-    conn: duckdb.DuckDBPyConnection, rejects: list[tuple[int, str, str]], first: int, *, shared: bool
-) -> None:
-    """Fix `__line` after rows the parser refused: the k-th kept row (0-based `__row`) sits on line
-    first + k + the number of refused lines before it."""
-    run_sql(conn, f"CREATE TEMP TABLE {SHIFT} (g BIGINT, k BIGINT)")
-    gaps: dict[int, int] = {}
-    for k, (line, _, _) in enumerate(rejects, start=1):
-        gaps[line - first - (k - 1)] = k
-    conn.executemany(f"INSERT INTO temp.{SHIFT} VALUES (?, ?)", [[g, k] for g, k in gaps.items()])
-    renumbered = f"{_home(shared)}.{RENUMBERED}"
-    run_sql(
-        conn,
-        f"CREATE {'' if shared else 'TEMP '}TABLE {renumbered} AS SELECT v.* REPLACE (v.__row + {int(first)} + coalesce(s.k, 0) AS __line) "
-        f"FROM temp.{V} v ASOF LEFT JOIN temp.{SHIFT} s ON v.__row >= s.g",
-    )
-    _make_v(conn, f"SELECT * FROM {renumbered}", shared=shared)
 
 
 def _key(kind: Kind) -> str:
@@ -262,7 +188,7 @@ def insert_rows(
     source: str = NEW_ROWS,
 ) -> int:
     """Insert the file's new rows (those with `__row` in [lo, hi) when `rows` is given; `source`: the
-    relation of them, SHARED_NEW_ROWS for a cursor) into the kind's table, inside the caller's write
+    relation of them, append.SHARED_NEW_ROWS for a cursor) into the kind's table, inside the caller's write
     transaction. Returns the rows inserted."""
     cols = ", ".join(quote_ident(n) for n in ["identity", "content_hash", *outputs])
     # The whole file at once: the line is a column, so the order is not needed and threads append in
