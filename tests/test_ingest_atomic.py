@@ -74,7 +74,7 @@ def _count(db: Path) -> tuple[int, int, int, list[tuple]]:
 # until the file argv[2] exists, then goes on. So each stop lands at a known step whatever the machine's speed.
 STOPPER = """
 import os, sys, time
-import ingest.append, ingest.engine, ingest.lease, ingest.onefile, ingest.runs, ingest.sqltext, ingest.store
+import ingest.append, ingest.engine, ingest.lease, ingest.numbered, ingest.onefile, ingest.runs, ingest.sqltext, ingest.store
 point, release, real = sys.argv[1], sys.argv[2], ingest.sqltext.run_sql
 after, _, start = point.rpartition(">")
 start, _, nth = start.partition("#")
@@ -94,7 +94,7 @@ def run_sql(conn, sql, params=None):
             while not os.path.exists(release):
                 time.sleep(0.05)
     return out
-for module in (ingest.append, ingest.engine, ingest.lease, ingest.onefile, ingest.runs, ingest.store):
+for module in (ingest.append, ingest.engine, ingest.lease, ingest.numbered, ingest.onefile, ingest.runs, ingest.store):
     module.run_sql = run_sql
 import cli.main
 sys.exit(cli.main.main(sys.argv[3:]))
