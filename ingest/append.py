@@ -13,7 +13,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -53,58 +53,47 @@ class Target:
     timeout: float
 
     @contextmanager
-    def reading(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """The database attached read-only (a shared lock: pages still read, writers wait)."""
+    def _attached(self, *, read_only: bool) -> Iterator[duckdb.DuckDBPyConnection]:
+        """`conn` with the database attached for the block (as it is when `path` is None)."""
         if self.path is None:
             yield self.conn
             return
         asked = time.perf_counter()
-        db.attach(self.conn, self.path, ALIAS, read_only=True, timeout=self.timeout)
+        db.attach(self.conn, self.path, ALIAS, read_only=read_only, timeout=self.timeout)
         held = time.perf_counter()
         try:
             yield self.conn
         finally:
+            detaching = time.perf_counter()
             db.detach(self.conn, ALIAS)
-            _log("read", asked, held)
+            if not read_only:
+                LOG.debug("detach %.3f s", time.perf_counter() - detaching)
+            _log("read" if read_only else "write", asked, held)
+
+    def reading(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
+        """The database attached read-only (a shared lock: pages still read, writers wait)."""
+        return self._attached(read_only=True)
 
     @contextmanager
     def writing(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """One write transaction on the database (its lock held until it is detached again)."""
-        asked = held = time.perf_counter()
-        if self.path is not None:
-            db.attach(self.conn, self.path, ALIAS, read_only=False, timeout=self.timeout)
-            held = time.perf_counter()
-        try:
-            run_sql(self.conn, "BEGIN TRANSACTION")
+        with self._attached(read_only=False) as conn:
+            run_sql(conn, "BEGIN TRANSACTION")
             try:
-                yield self.conn
+                yield conn
                 committing = time.perf_counter()
-                run_sql(self.conn, "COMMIT")
+                run_sql(conn, "COMMIT")
                 LOG.debug("commit %.3f s", time.perf_counter() - committing)
             except BaseException:
-                run_sql(self.conn, "ROLLBACK")
+                run_sql(conn, "ROLLBACK")
                 raise
-        finally:
-            if self.path is not None:
-                detaching = time.perf_counter()
-                db.detach(self.conn, ALIAS)
-                LOG.debug("detach %.3f s", time.perf_counter() - detaching)
-                _log("write", asked, held)
 
-    @contextmanager
-    def attached(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def attached(self) -> AbstractContextManager[duckdb.DuckDBPyConnection]:
         """The database attached for writing, without a transaction: each cursor of the connection opens
         its own (the lock is held until it is detached again). Only for a working connection (`path`)."""
         if self.path is None:  # pragma: no cover - chunked() holds only with a path
             raise RuntimeError("attached() needs the database's path")
-        asked = time.perf_counter()
-        db.attach(self.conn, self.path, ALIAS, read_only=False, timeout=self.timeout)
-        held = time.perf_counter()
-        try:
-            yield self.conn
-        finally:
-            db.detach(self.conn, ALIAS)
-            _log("write", asked, held)
+        return self._attached(read_only=False)
 
     def pause_for_waiters(self) -> bool:
         """Give the lock to a reader that waits for it (see db.pause_for_waiters); whether one did."""
