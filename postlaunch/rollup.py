@@ -5,19 +5,18 @@ it loads in the transaction that records its run, placement and labels replace t
 they changed, training records the week grain (its untrained measure), and a rebuild recomputes everything
 from the stored events (a new database, a changed timezone).
 
-It writes only these tables and `rollup_state`; metrics/ reads them (metrics/sql/rollup_*.sql).
+It writes only these tables and `rollup_state` (and postlaunch/rollup_external.py, rows another engine
+computed); metrics/ reads them (metrics/sql/rollup_*.sql).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from contextlib import suppress
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 
 from postlaunch import measures, sqlfiles
 from postlaunch import weeks as wk
@@ -80,7 +79,7 @@ NEW_ROWS = (
     "(SELECT *, CAST(NULL AS VARCHAR) AS inferred_use_case, CAST(NULL AS VARCHAR) AS audited_use_case, "
     "CAST(NULL AS SMALLINT) AS inferred_band FROM {source})"
 )
-_USAGE_COLUMNS = (
+USAGE_COLUMNS = (
     "deployment, wk, grain, use_case, inferred_use_case, audited_use_case, inferred_band, team, data_class, "
     "model, events, errors, escalations, text_events, pii_events, cost, cost_rows, uncosted_input_tokens, "
     "uncosted_output_tokens, uncosted_token_events, untrained_events"
@@ -264,7 +263,7 @@ def append_staged(
     """Inside the caller's write transaction: append staged usage and feedback aggregates, and replace the
     touched weeks' distinct users with the staged counts (the temp tables of stage_*)."""
     if usage is not None:
-        _execute(conn, f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) SELECT * FROM temp.{usage}")
+        _execute(conn, f"INSERT INTO usage_rollup ({USAGE_COLUMNS}) SELECT * FROM temp.{usage}")
     if users is not None:
         touched, table = users
         _delete_users(conn, timezone, touched)
@@ -328,7 +327,7 @@ def replace_scope(
     sql = _usage_sql(source, SCOPE_GRAIN)
     _execute(
         conn,
-        f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+        f"INSERT INTO usage_rollup ({USAGE_COLUMNS}) {sql}",
         {"dep": deployment, "lo": start, "hi": end, **wk.tz_params(timezone, start, end)},
     )
 
@@ -371,7 +370,7 @@ def replace_week_grain(conn: duckdb.DuckDBPyConnection, timezone: str, source: s
         sql = _usage_sql(events, WEEK_GRAIN)
         _execute(
             conn,
-            f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+            f"INSERT INTO usage_rollup ({USAGE_COLUMNS}) {sql}",
             {"ids": ids, **wk.tz_params(timezone, lo, hi)},
         )
     return ids
@@ -396,7 +395,7 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
         sql = _usage_sql(usage, ALL_GRAINS)
         _execute(
             conn,
-            f"INSERT INTO usage_rollup ({_USAGE_COLUMNS}) {sql}",
+            f"INSERT INTO usage_rollup ({USAGE_COLUMNS}) {sql}",
             {**params, **wk.tz_params(timezone, lo, hi)},
         )
         every = (
@@ -412,74 +411,3 @@ def rebuild(conn: duckdb.DuckDBPyConnection, timezone: str, deployments: Iterabl
         _execute(conn, f"INSERT INTO feedback_rollup {sql}", {**params, **wk.tz_params(timezone, flo, fhi)})
     _execute(conn, "DELETE FROM rollup_state")
     _execute(conn, "INSERT INTO rollup_state VALUES ($tz, 'duckdb', now()::TIMESTAMP)", {"tz": timezone})
-
-
-EXAMPLE_COLUMNS = "deployment, wk, use_case, source, request_text, first_ts"
-MODEL_COLUMNS = "deployment, fingerprint, threshold, calibration, placed_at"
-
-
-def replace_external(
-    conn: duckdb.DuckDBPyConnection,
-    timezone: str,
-    source: str,
-    rows: dict[str, pa.Table],
-    weeks: tuple[int, int] | None,
-) -> None:
-    """Inside the caller's transaction: replace the rollup (every week, or the week indexes `weeks`, both
-    included) with rows computed elsewhere (`source`: spark) in the configured timezone. `rows` holds
-    Arrow tables for usage_rollup, usage_week_users, feedback_rollup and scope_examples, with their
-    columns (by name), and optionally scope_models: the scope models the placement used, which replace
-    every stored one (whatever the weeks: they describe the latest placement). Refused when the database
-    holds events loaded here: the two would count twice."""
-    ((stored,),) = _execute(conn, "SELECT count(*) FROM usage_events")
-    ((feedback,),) = _execute(conn, "SELECT count(*) FROM feedback")
-    if stored or feedback:
-        raise PostlaunchError(
-            f"this database holds {stored:,} usage events and {feedback:,} feedback rows loaded by "
-            f"`postlaunch ingest`; a rollup computed by {source} goes into a database of its own (--db)"
-        )
-    state = read_state(conn)
-    if weeks is not None and state is not None and (state.source != source or state.timezone != timezone):
-        raise PostlaunchError(
-            f"--weeks replaces some weeks of a rollup built by {source} in {timezone}; this one was built by "
-            f"{state.source} in {state.timezone}: roll up every week (without --weeks)"
-        )
-    columns = {
-        "usage_rollup": _USAGE_COLUMNS,
-        "usage_week_users": "deployment, wk, active_users",
-        "feedback_rollup": "deployment, wk, " + ", ".join(n for n, _ in measures.FEEDBACK),
-        "scope_examples": EXAMPLE_COLUMNS,
-        "scope_models": MODEL_COLUMNS,
-    }
-    for table, data in rows.items():  # before any write: a mismatch names its columns
-        expected = [c.strip() for c in columns[table].split(",")] if table in columns else None
-        if expected is None or sorted(data.column_names) != sorted(expected):
-            raise PostlaunchError(
-                f"{source} rows for {table}: columns {', '.join(data.column_names)}; expected "
-                f"{columns.get(table, 'no such table')}"
-            )
-    where = "" if weeks is None else " WHERE wk BETWEEN $lo AND $hi"
-    params = {} if weeks is None else {"lo": weeks[0], "hi": weeks[1]}
-    for table in (*TABLES, "scope_examples"):
-        _execute(conn, f"DELETE FROM {table}{where}", params)
-    if "scope_models" in rows:
-        _execute(conn, "DELETE FROM scope_models")
-    for table, cols in columns.items():
-        data = rows.get(table)
-        if data is None or data.num_rows == 0:
-            continue
-        name = f"__pl_external_{table}"
-        conn.register(name, data)
-        try:
-            _execute(conn, f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {name}")
-        except BaseException:
-            with suppress(duckdb.Error):  # the failed transaction refuses even this: keep the first error
-                conn.unregister(name)
-            raise
-        conn.unregister(name)
-    _execute(conn, "DELETE FROM rollup_state")
-    _execute(
-        conn,
-        "INSERT INTO rollup_state VALUES ($tz, $source, now()::TIMESTAMP)",
-        {"tz": timezone, "source": source},
-    )

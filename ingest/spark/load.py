@@ -17,7 +17,7 @@ import pyarrow as pa
 from ingest.runs import FileResult, record_run
 from ingest.spark.pipeline import KEY_TYPES, KEYS, USAGE_MEASURES, SourceResult, SparkRollup
 from ingest.sqltext import run_sql
-from postlaunch import db, measures, rollup
+from postlaunch import db, measures, rollup_external
 from postlaunch import weeks as wk
 from postlaunch.config import Context
 
@@ -140,7 +140,7 @@ def load(
     span = None if weeks is None else (wk.week_index(weeks[0]), wk.week_index(weeks[1]))
     runs = []
     with db.connect(ctx.db, timeout=ctx.settings.lock_timeout_seconds) as conn, db.transaction(conn):
-        rollup.replace_external(conn, ctx.settings.timezone, SOURCE, tables, span)
+        rollup_external.replace_external(conn, ctx.settings.timezone, SOURCE, tables, span)
         for source in result.sources:
             run = _run_result(source, uuid.uuid4().hex, weeks)
             record_run(conn, run, sha256=None, adapter=SOURCE, fmt="spark", started=started, who=ctx.actor)
