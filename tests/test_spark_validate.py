@@ -79,7 +79,7 @@ def _ingested(workspace: Any, path: Path, kind: str) -> dict[int, Any]:
 
 
 def _validated(spark: Any, workspace: Any, path: Path, kind: str) -> dict[int, Any]:
-    from ingest.spark.pipeline import read
+    from ingest.spark.sources import read
     from ingest.spark.validate import validate
 
     declared = USAGE if kind == "usage" else FEEDBACK
@@ -129,7 +129,7 @@ def test_feedback_values_get_the_reasons_and_values_of_ingest(spark: Any, worksp
 
 
 def test_a_source_without_a_required_column_is_named(spark: Any, workspace: Any) -> None:
-    from ingest.spark.pipeline import read
+    from ingest.spark.sources import read
     from ingest.spark.validate import SourceProblem, validate
 
     path = workspace.path / "usage.parquet"

@@ -15,7 +15,8 @@ import duckdb
 import pyarrow as pa
 
 from ingest.runs import FileResult, record_run
-from ingest.spark.pipeline import KEY_TYPES, KEYS, USAGE_MEASURES, SourceResult, SparkRollup
+from ingest.spark.pipeline import KEY_TYPES, KEYS, USAGE_MEASURES, SparkRollup
+from ingest.spark.sources import SourceResult
 from ingest.sqltext import run_sql
 from postlaunch import db, measures, rollup_external
 from postlaunch import weeks as wk

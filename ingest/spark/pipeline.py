@@ -1,8 +1,7 @@
-"""The Spark rollup of usage and feedback sources (Parquet paths or globs, or catalog tables): validate
-(ingest/spark/validate.py), find duplicates and conflicts as ingest does (the first valid row of an
-identity, in file and row order, loads; a later one with the same content is a duplicate, with other
-content a conflict), redact and place the new rows with the pandas UDFs, and aggregate them with the
-measures of postlaunch/measures.py by the local ISO week, computed from UTC week bounds of Python.
+"""The Spark rollup of usage and feedback sources (Parquet paths or globs, or catalog tables): read,
+validate and classify each source as ingest does (ingest/spark/sources.py), redact and place the new
+rows with the pandas UDFs, and aggregate them with the measures of postlaunch/measures.py by the local
+ISO week, computed from UTC week bounds of Python.
 Each deployment's scope model is fitted on the driver as placement fits it (ingest/scope/fit.py): the
 registry plus the traffic references, labelled requests of the whole source. The training records, which
 the untrained measure joins, are read from the target database on the driver (they are small).
@@ -15,10 +14,9 @@ rows per reason. It writes nothing (ingest/spark/load.py does).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import pandas as pd
@@ -27,7 +25,7 @@ from pyspark.sql import Column, DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 from pyspark.sql import types as T
 
-from ingest.kinds import FEEDBACK, USAGE, Kind
+from ingest.kinds import FEEDBACK, USAGE
 from ingest.scope.fit import (
     TRAFFIC_EXAMPLES,
     fit_model,
@@ -36,8 +34,9 @@ from ingest.scope.fit import (
     traffic_references,
     with_registry_fingerprint,
 )
-from ingest.spark import udfs
-from ingest.spark.validate import SourceProblem, validate
+from ingest.spark import sources, udfs
+from ingest.spark.sources import SourceResult, micros, new_rows, utc
+from ingest.spark.validate import SourceProblem
 from postlaunch import db, measures, rollup
 from postlaunch import weeks as wk
 from postlaunch.config import Context
@@ -45,8 +44,6 @@ from postlaunch.errors import PostlaunchError
 from scopetext.model import ScopeModel
 
 EXAMPLES_PER_KEY = 5  # as the review shows (metrics/sql/out_of_scope_examples.sql)
-QUARANTINE_EXAMPLES = 3  # rows brought back per reason
-EPOCH = datetime(1970, 1, 1)
 SCOPE_KEYS = tuple(k.strip() for k in rollup.SCOPE_KEYS.split(","))
 KEYS = tuple(k.strip() for k in rollup.KEYS.split(","))  # usage_rollup's key columns, in its order
 KEY_TYPES = {k: "smallint" if k == "inferred_band" else "string" for k in KEYS}
@@ -59,24 +56,6 @@ GRAINS: tuple[tuple[str, tuple[str, ...]], ...] = (
 )
 UNTRAINED_GRAIN = "week"  # the one grain with the untrained measure (NULL on the others)
 USAGE_MEASURES = (*[n for n, _ in measures.USAGE], measures.UNTRAINED[0])  # usage_rollup's, in its order
-
-
-@dataclass
-class SourceResult:
-    """What one source gave: counts (rows = loaded + duplicates + quarantined + outside the weeks), the
-    quarantined rows by reason, a few of them (redacted), and its columns kept nowhere."""
-
-    kind: str
-    source: str
-    rows: int = 0
-    loaded: int = 0
-    duplicates: int = 0
-    quarantined: int = 0
-    outside: int = 0
-    by_reason: dict[str, int] = field(default_factory=dict)
-    examples: list[dict[str, Any]] = field(default_factory=list)
-    extra: list[str] = field(default_factory=list)
-    seconds: float = 0.0
 
 
 @dataclass
@@ -94,81 +73,6 @@ class SparkRollup:
     cached: list[DataFrame] = field(default_factory=list, repr=False)  # persisted while it runs
 
 
-def _is_path(source: str) -> bool:
-    return (
-        "://" in source or any(ch in source for ch in "/*?[") or source.lower().endswith((".parquet", ".pq"))
-    )
-
-
-def read(spark: SparkSession, source: str) -> DataFrame:
-    """A Parquet path or glob, or a catalog table, with `__file` and `__row` (the row's place in its file:
-    the order in which duplicates are judged, as ingest takes files in the order given)."""
-    try:
-        df = (
-            spark.read.option("mergeSchema", "true").parquet(source)
-            if _is_path(source)
-            else spark.table(source)
-        )
-        meta = df.select(
-            "*", F.col("_metadata.file_path").alias("__file"), F.col("_metadata.row_index").alias("__row")
-        )
-        meta.schema  # noqa: B018 - resolves the plan: a table without file metadata fails here
-        return meta
-    except Exception as exc:  # noqa: BLE001 - Spark's own errors name the problem
-        if not _is_path(source) and "_metadata" in str(exc):
-            df = spark.table(source)
-            return df.select(
-                "*", F.lit(source).alias("__file"), F.monotonically_increasing_id().alias("__row")
-            )
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise SourceProblem(f"{source}: cannot be read ({first})") from exc
-
-
-def classify(df: DataFrame, kind: Kind) -> DataFrame:
-    """`__status` per row: invalid, new, duplicate or conflict, and its reason (`__reason`)."""
-    by_identity = Window.partitionBy("identity").orderBy("__file", "__row")
-    valid = (
-        df.where(F.col("__why").isNull())
-        .withColumn("__rank", F.row_number().over(by_identity))
-        .withColumn("__first_content", F.first("content").over(by_identity))
-        .withColumn("__first_file", F.first("__file").over(by_identity))
-        .withColumn("__first_line", F.first("__line").over(by_identity))
-    )
-    id_name = kind.identity or "identity"
-    id_value = F.substring(F.col(f"v__{kind.identity}"), 1, 80) if kind.identity else F.lit("?")
-    start = F.concat(F.lit("line "), F.col("__line"), F.lit(f': {id_name} "'), id_value, F.lit('" appeared '))
-    where = F.when(
-        F.col("__first_file") == F.col("__file"), F.concat(F.lit("on line "), F.col("__first_line"))
-    ).otherwise(
-        F.concat(
-            F.lit("in "),
-            F.regexp_extract("__first_file", r"([^/\\]+)$", 1),
-            F.lit(" on line "),
-            F.col("__first_line"),
-        )
-    )
-    status = (
-        F.when(F.col("__rank") == 1, F.lit("new"))
-        .when(F.col("content") == F.col("__first_content"), F.lit("duplicate"))
-        .otherwise(F.lit("conflict"))
-    )
-    valid = (
-        valid.withColumn("__status", status)
-        .withColumn(
-            "__reason",
-            F.when(F.col("__status") == "conflict", F.concat(start, where, F.lit(" with other values"))),
-        )
-        .withColumn(
-            "__kinds",
-            F.when(F.col("__status") == "conflict", F.lit(f"{id_name}: appeared before with other values")),
-        )
-        .withColumn("__field", F.when(F.col("__status") == "conflict", F.lit(kind.identity)))
-    )
-    invalid = df.where(F.col("__why").isNotNull()).withColumn("__status", F.lit("invalid"))
-    keep = [c for c in valid.columns if not c.startswith("__first") and c != "__rank"]
-    return valid.select(*keep).unionByName(invalid.select(*keep))
-
-
 def week_index(ts: Column, params: dict[str, Any]) -> Column:
     """The local ISO week index of instant `ts`, by the arithmetic of postlaunch/sql/week_index.sql over the
     offsets Python computed from the zone (postlaunch.weeks.tz_params)."""
@@ -184,85 +88,6 @@ def week_index(ts: Column, params: dict[str, Any]) -> Column:
     lookup = F.coalesce(F.element_at(deltas, base + F.lit(1)), F.lit(0))
     later = (rem >= F.lit(wk.WEEK_SECONDS - params["max_delta"])) & (rem >= F.lit(wk.WEEK_SECONDS) - lookup)
     return base + F.when(later, F.lit(1)).otherwise(F.lit(0))
-
-
-def _micros(ts: Column) -> Column:
-    return F.unix_micros(ts)
-
-
-def _utc(micros: int | None) -> datetime | None:
-    return None if micros is None else EPOCH + timedelta(microseconds=int(micros))
-
-
-def _tally(result: SourceResult, classified: DataFrame, in_range: Column) -> None:
-    rows = classified.groupBy("__status", "__kinds").agg(
-        F.count(F.lit(1)).alias("n"), F.sum(F.when(in_range, 1).otherwise(0)).alias("inside")
-    )
-    for status, kinds, n, inside in rows.collect():
-        result.rows += int(n)
-        if status == "new":
-            result.loaded += int(inside)
-            result.outside += int(n) - int(inside)
-        elif status == "duplicate":
-            result.duplicates += int(n)
-        else:
-            result.quarantined += int(n)
-            result.by_reason[kinds or "?"] = result.by_reason.get(kinds or "?", 0) + int(n)
-    bad = classified.where(F.col("__status").isin("invalid", "conflict"))
-    first = Window.partitionBy("__kinds").orderBy("__file", "__row")
-    sample = (
-        bad.withColumn("__k", F.row_number().over(first))
-        .where(F.col("__k") <= QUARANTINE_EXAMPLES)
-        .select("__file", "__line", "__reason", "__raw", "__kinds", "__field")
-        .orderBy("__kinds", "__file", "__line")
-        .collect()
-    )
-    texts = pd.Series([r["__reason"] for r in sample] + [r["__raw"] for r in sample], dtype=object)
-    redacted = udfs.redact_texts(texts, "redact")["text"].tolist() if len(texts) else []
-    for i, r in enumerate(sample):
-        result.examples.append(
-            {
-                "file": r["__file"],
-                "line": int(r["__line"]),
-                "reason": redacted[i],
-                "raw": redacted[len(sample) + i],
-                "field": r["__field"],
-            }
-        )
-
-
-def _bounds(weeks: tuple[str, str] | None, tz: str) -> tuple[datetime, datetime] | None:
-    if weeks is None:
-        return None
-    return wk.week_bounds(weeks[0], tz)[0], wk.week_bounds(weeks[1], tz)[1]
-
-
-def _in_range(bounds: tuple[datetime, datetime] | None) -> Column:
-    if bounds is None:
-        return F.col("__status") == "new"
-    lo, hi = (F.lit(int((b - EPOCH) / timedelta(microseconds=1))) for b in bounds)
-    return (
-        (F.col("__status") == "new")
-        & (_micros(F.col("v__timestamp")) >= lo)
-        & (_micros(F.col("v__timestamp")) < hi)
-    )
-
-
-def _new_rows(spark: SparkSession, ctx: Context, kind: Kind, source: str, bounds: tuple[datetime, datetime] | None,
-              out: SparkRollup) -> tuple[DataFrame, DataFrame | None]:  # fmt: skip
-    """Every new row of the source (whatever the weeks), and those inside the weeks (None: none)."""
-    started = time.perf_counter()
-    result = SourceResult(kind.name, source)
-    checked = validate(read(spark, source), kind, ctx)
-    result.extra = checked.extra
-    classified = classify(checked.df, kind).persist(StorageLevel.MEMORY_AND_DISK)
-    out.cached.append(classified)
-    in_range = _in_range(bounds)
-    _tally(result, classified, in_range)
-    out.sources.append(result)
-    new = classified.where(in_range)
-    result.seconds = time.perf_counter() - started
-    return classified.where(F.col("__status") == "new"), new if result.loaded else None
 
 
 def _redaction(ctx: Context) -> Any:
@@ -351,7 +176,7 @@ def _untrained(
         return new.withColumn("untrained", F.lit(True))
     schema = "__t_user string, __t_dep string, __t_from bigint, __t_until bigint"
     records = F.broadcast(spark.createDataFrame(training, schema))
-    ts = _micros(F.col("v__timestamp"))
+    ts = micros(F.col("v__timestamp"))
     valid = (
         (F.col("v__user_id") == F.col("__t_user"))
         & (F.col("__t_dep").isNull() | (F.col("__t_dep") == F.col("v__deployment")))
@@ -402,10 +227,10 @@ def _usage_events(ctx: Context, new: DataFrame, models: dict[str, ScopeModel]) -
 
 
 def _span(df: DataFrame) -> tuple[datetime, datetime]:
-    lo, hi = df.agg(F.min(_micros(F.col("ts"))), F.max(_micros(F.col("ts")))).first() or (None, None)
+    lo, hi = df.agg(F.min(micros(F.col("ts"))), F.max(micros(F.col("ts")))).first() or (None, None)
     if lo is None or hi is None:  # pragma: no cover - a frame with new rows has a span
         raise SourceProblem("no timestamps")
-    return _utc(lo), _utc(hi)  # type: ignore[return-value]
+    return utc(lo), utc(hi)  # type: ignore[return-value]
 
 
 def _aggregate(df: DataFrame, group: Iterable[str], measures_: tuple[tuple[str, str], ...]) -> DataFrame:
@@ -455,7 +280,7 @@ def _examples(ctx: Context, ev: DataFrame) -> list[tuple[Any, ...]]:
             .otherwise(F.lit("inferred"))
             .alias("source"),
             "request_text",
-            _micros(F.col("ts")).alias("us"),
+            micros(F.col("ts")).alias("us"),
         )  # fmt: skip
         .groupBy("deployment", "wk", "uc", "source", "request_text")
         .agg(F.min("us").alias("first_us"))
@@ -463,7 +288,7 @@ def _examples(ctx: Context, ev: DataFrame) -> list[tuple[Any, ...]]:
     rank = Window.partitionBy("deployment", "wk", "uc", "source").orderBy("first_us", "request_text")
     top = texts.withColumn("__n", F.row_number().over(rank)).where(F.col("__n") <= EXAMPLES_PER_KEY)
     rows = top.select("deployment", "wk", "uc", "source", "request_text", "first_us").collect()
-    return [(r[0], r[1], r[2], r[3], r[4], _utc(r[5])) for r in rows]
+    return [(r[0], r[1], r[2], r[3], r[4], utc(r[5])) for r in rows]
 
 
 def _feedback(ctx: Context, new: DataFrame, out: SparkRollup) -> None:
@@ -483,19 +308,20 @@ def roll_up(spark: SparkSession, ctx: Context, *, usage: str | None, feedback: s
     of `weeks` (first, last; ISO weeks in the configured timezone). Duplicates are judged over the whole
     source, whatever the weeks."""
     out = SparkRollup()
-    bounds = _bounds(weeks, ctx.settings.timezone)
+    bounds = sources.bounds(weeks, ctx.settings.timezone)
     try:
         if usage is not None:
-            every, new = _new_rows(spark, ctx, USAGE, usage, bounds, out)
+            result, every, new = new_rows(spark, ctx, USAGE, usage, bounds, out.cached)
+            out.sources.append(result)
             models = _models(ctx, every)
             out.models = [model_row(dep, model, model.fingerprint()) for dep, model in models.items()]
             if new is not None:
                 _usage(ctx, _usage_events(ctx, _untrained(spark, new, _training(ctx)), models), out)
-        if (
-            feedback is not None
-            and (new := _new_rows(spark, ctx, FEEDBACK, feedback, bounds, out)[1]) is not None
-        ):
-            _feedback(ctx, new, out)
+        if feedback is not None:
+            result, _, new = new_rows(spark, ctx, FEEDBACK, feedback, bounds, out.cached)
+            out.sources.append(result)
+            if new is not None:
+                _feedback(ctx, new, out)
     finally:
         for frame in out.cached:
             frame.unpersist()
