@@ -24,7 +24,8 @@ from postlaunch.settings import Settings
 
 log = logging.getLogger("postlaunch.dashboard.audit")
 _INTERVAL = 1.0
-_lock = threading.Lock()
+_lock = threading.Lock()  # guards _pending and _signed_in
+_flushing = threading.Lock()  # one flush at a time: a page's flush waits for the writer's batch in flight
 _pending: list[tuple[Settings, AccessEvent]] = []
 _thread: threading.Thread | None = None
 _signed_in: set[tuple[Path, str, object]] = set()  # (log, person, token issued at) already logged
@@ -41,8 +42,18 @@ def record(settings: Settings, event: AccessEvent) -> None:
 
 
 def flush(timeout: float = 5.0) -> int:
-    """Append every queued event now; returns how many went. A log file that stays busy keeps its
-    events queued (they go on the next round)."""
+    """Append every queued event now, after any batch another thread is appending; returns how many this
+    call wrote. When it returns, every event queued before the call is in the log, unless the log file
+    stayed busy for `timeout`: then they stay queued (they go on the next round)."""
+    if not _flushing.acquire(timeout=timeout):
+        return 0  # another flush waits for the busy log this long: its events and these go next round
+    try:
+        return _flush_queued(timeout)
+    finally:
+        _flushing.release()
+
+
+def _flush_queued(timeout: float) -> int:
     with _lock:
         batch = list(_pending)
         _pending.clear()
