@@ -1,6 +1,7 @@
 """The dashboard's side of the access log (DESIGN §17): sign-ins, page views and exports are queued
 here and appended to the access log's own file by a background thread about once a second, so a page
-never waits for the log. Writes (decisions, uploads) record their own events in the same call.
+never waits for the log (only the page that shows the log flushes first). Writes (decisions, uploads)
+record their own events in the same call.
 
 Events are never dropped: a batch the log refuses (its file busy) stays queued for the next round,
 and the queue is flushed when the server stops.
