@@ -129,3 +129,18 @@ def test_dashboard_command_serves_on_loopback_and_stops_by_pid(sample_db: Sample
         process.wait(timeout=20)
     with pytest.raises(OSError):
         urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2)
+
+
+def test_demo_writes_the_sample_registry_where_config_names_no_file_yet(tmp_path: Path) -> None:
+    from cli.commands.demo import _demo_config
+
+    sample = tmp_path / "data"
+    sample.mkdir()
+    (sample / "postlaunch.toml").write_text("# the sample's registry\n")
+    chosen = tmp_path / "conf" / "demo.toml"
+    path, note = _demo_config(sample, str(chosen))
+    assert path == chosen and chosen.read_text() == "# the sample's registry\n"
+    assert note == f"wrote the sample registry to {chosen} (pass --config {chosen} to other commands)"
+    chosen.write_text("# the owner's own registry\n")  # an existing file is read, never overwritten
+    assert _demo_config(sample, str(chosen)) == (chosen, None)
+    assert chosen.read_text() == "# the owner's own registry\n"

@@ -66,10 +66,16 @@ def fresh_database(path: Path) -> Path | None:
 def _demo_config(out: Path, config: str | None) -> tuple[Path, str | None]:
     """The registry the demo uses. Without --config, the sample's registry is copied to ./postlaunch.toml
     when there is none yet, so `postlaunch review`, `check` and `decide` work afterwards without options;
-    an existing ./postlaunch.toml is never overwritten (the demo then reads the sample's own file)."""
+    an existing ./postlaunch.toml is never overwritten (the demo then reads the sample's own file). A
+    --config that names no file yet gets the sample's registry; an existing one is read as it is."""
     sample_config = out / "postlaunch.toml"
     if config:
-        return Path(config), None
+        chosen = Path(config)
+        if chosen.exists():
+            return chosen, None
+        chosen.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(sample_config, chosen)
+        return chosen, f"wrote the sample registry to {chosen} (pass --config {chosen} to other commands)"
     default = DEFAULT_CONFIG
     if not default.exists():
         shutil.copyfile(sample_config, default)
