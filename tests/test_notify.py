@@ -309,7 +309,8 @@ def test_dry_run_sends_and_records_nothing(sample_copy: SampleDb, run, tmp_path:
 @pytest.mark.parametrize(
     ("args", "extra", "fragment"),
     [
-        ((), "", "nothing to send: give --smtp (e-mail) and/or --webhook URL"),
+        ((), "", "nothing to send: give --smtp (e-mail) and/or --webhook URL; add --dry-run to preview"),
+        (("--dry-run",), "", "and/or --webhook URL; --dry-run then shows what each would receive"),
         (("--smtp",), "NO_HOST", "--smtp needs smtp.host"),
         (("--smtp", "--week", "2026-W60"), "", "week '2026-W60' does not exist"),
     ],

@@ -79,9 +79,10 @@ def run(args: argparse.Namespace) -> int:
     if args.week is not None:
         parse_week(args.week)
     if not args.smtp and not args.webhook:
-        raise UsageError(
-            "nothing to send: give --smtp (e-mail) and/or --webhook URL; add --dry-run to preview"
+        preview = (
+            "--dry-run then shows what each would receive" if args.dry_run else "add --dry-run to preview"
         )
+        raise UsageError(f"nothing to send: give --smtp (e-mail) and/or --webhook URL; {preview}")
     ctx = load_context(args.config, args.db)
     try:
         with connect(ctx.db, read_only=True, timeout=ctx.settings.lock_timeout_seconds) as conn:
