@@ -6,7 +6,10 @@ records a failed run. It never prints (the command does) and never loads part of
 
 from __future__ import annotations
 
+import glob
+import os
 import shutil
+import socket
 import sys
 import tempfile
 import uuid
@@ -17,7 +20,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from ingest import readers
+from ingest import lease, readers
 from ingest.adapters import ADAPTERS
 from ingest.append import Target
 from ingest.kinds import KINDS, Kind
@@ -43,6 +46,21 @@ def _configure(conn: duckdb.DuckDBPyConnection, ctx: Context, progress: bool = F
     run_sql(conn, f"SET enable_progress_bar = {'true' if bar else 'false'}")
 
 
+SPILL_PREFIX = "postlaunch-ingest-"  # + host + "-" + process id + "-" + a random part, in the temp folder
+
+
+def spill_folder() -> Path:
+    """A new folder for this ingest's DuckDB spill files. An ingest that was killed could not remove its
+    own, with whatever it had spilled (up to the file's size): those of this host's processes that no
+    longer run are removed first (another host's, sharing the folder, are left alone)."""
+    mine = f"{SPILL_PREFIX}{socket.gethostname()}-"
+    for old in Path(tempfile.gettempdir()).glob(f"{glob.escape(mine)}*-*"):
+        pid = old.name.removeprefix(mine).split("-", 1)[0]
+        if pid.isdigit() and not lease.process_runs(int(pid)):
+            shutil.rmtree(old, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=f"{mine}{os.getpid()}-"))
+
+
 def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.DuckDBPyConnection, Binder], Source], *, mapping: Mapping | None, strict: bool,
          progress: bool, sha: Sha256 | None, sha256: str | None = None, adapter: str | None = None,
          fmt: str | None = None, extra_columns: list[str] | None = None, notes: dict[str, Any] | None = None,
@@ -58,7 +76,7 @@ def _run(ctx: Context, kind: Kind, file: str, make_source: Callable[[duckdb.Duck
 
     # The file's work happens in memory (spilling to a folder of its own); the database is attached only
     # for the short steps that read identities or write.
-    spill = Path(tempfile.mkdtemp(prefix="postlaunch-ingest-"))
+    spill = spill_folder()
     conn = duckdb.connect()
     try:
         run_sql(conn, f"SET temp_directory = '{str(spill).replace(chr(39), chr(39) * 2)}'")

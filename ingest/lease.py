@@ -41,13 +41,18 @@ class Lease:
             return False
         if self.host != (host or socket.gethostname()):
             return True
-        try:
-            os.kill(self.pid, 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:  # another user's process: it exists
-            return True
+        return process_runs(self.pid)
+
+
+def process_runs(pid: int) -> bool:
+    """Whether a process with this id runs on this host."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
         return True
+    return True
 
 
 def leases(conn: duckdb.DuckDBPyConnection) -> list[Lease]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -269,3 +270,28 @@ def test_ingest_beside_a_reader_loop(workspace) -> None:
     assert seen and set(seen) <= {1, 1 + 99_900}, sorted(set(seen))  # never a partial file
     assert seen == sorted(seen)
     assert _count(workspace.db)[0] == 1 + 99_900
+
+
+def test_a_killed_ingests_spill_folder_is_removed_by_the_next_ingest(
+    workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A killed ingest cannot remove its DuckDB spill folder (with up to the file's size in it): the next
+    ingest removes the folders of processes that no longer run, and leaves any other alone."""
+    temp = workspace.path / "tmp"
+    temp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(temp))  # the ingests' temp folder (inherited by the subprocesses)
+    small = workspace.write("small.csv", "timestamp,deployment,user_id\n2026-11-02,support-triage,u1\n")
+    proc = _stopped(workspace, "SET TimeZone = $tz", "kill", "usage", str(small))
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    (left,) = temp.glob(f"postlaunch-ingest-{socket.gethostname()}-{proc.pid}-*")
+    (left / "spill.block").write_bytes(b"\0" * 1024)  # as if it had spilled
+    live = temp / f"postlaunch-ingest-{socket.gethostname()}-{os.getpid()}-x"  # a running process's folder
+    other = temp / f"postlaunch-ingest-otherhost-{proc.pid}-x"  # another host's: never touched
+    live.mkdir()
+    other.mkdir()
+    result = subprocess.run(
+        workspace.cli_command("ingest", "usage", str(small)), capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in temp.iterdir()) == sorted([live.name, other.name])
