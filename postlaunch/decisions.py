@@ -15,7 +15,7 @@ from typing import Any
 
 import duckdb
 
-from postlaunch import weeks
+from postlaunch import fmt, weeks
 from postlaunch.errors import PostlaunchError, UsageError
 from postlaunch.registry import WEEKDAYS
 
@@ -226,7 +226,7 @@ class ChainStatus:
         if self.ok and self.records == 0:
             return "decision log verified: 0 records (nothing recorded yet)"
         if self.ok:
-            return f"decision log verified: {self.records} records, last hash {self.last_hash[:12]}…"
+            return f"decision log verified: {fmt.plural(self.records, 'record')}, last hash {self.last_hash[:12]}…"
         return f"decision log BROKEN: {self.message}"
 
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import duckdb
 
-from postlaunch import sqlfiles
+from postlaunch import fmt, sqlfiles
 from postlaunch.decisions import to_utc
 from postlaunch.errors import PostlaunchError
 
@@ -101,7 +101,7 @@ class FollowupStatus:
 
     def summary(self) -> str:
         if self.ok:
-            return f"decision follow-ups verified: {self.records} records"
+            return f"decision follow-ups verified: {fmt.plural(self.records, 'record')}"
         return f"decision follow-ups BROKEN: {self.message}"
 
 

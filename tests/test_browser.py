@@ -82,7 +82,7 @@ def test_review_flow_in_a_real_browser(server: str, page: object, sample_copy: S
     screenshot(p, "weekly_review_decided")
     # Evidence shows it, with the chain verified.
     p.goto(f"{server}/evidence?deployment={DRIFTING}&week={week}")  # type: ignore[attr-defined]
-    p.get_by_text("decision log verified: 1 records").wait_for(timeout=60_000)  # type: ignore[attr-defined]
+    p.get_by_text("decision log verified: 1 record,").wait_for(timeout=60_000)  # type: ignore[attr-defined]
     no_error_on(p)
     screenshot(p, "evidence")
     with pdb.connect(sample_copy.db, read_only=True) as conn:

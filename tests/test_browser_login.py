@@ -169,7 +169,7 @@ def test_sign_in_as_viewer_owner_and_governance(sample_copy: SampleDb, tmp_path:
         p.goto(f"{base}/data")
         p.locator("[data-testid='stFileUploader']").first.wait_for(timeout=WAIT)
         p.goto(f"{base}/evidence")
-        p.get_by_text("decision log verified: 1 records").wait_for(timeout=WAIT)
+        p.get_by_text("decision log verified: 1 record,").wait_for(timeout=WAIT)
         p.get_by_role("heading", name="Access log").wait_for(timeout=WAIT)
         screenshot(p, "evidence_governance")
     with pdb.connect(sample_copy.db, read_only=True) as conn:

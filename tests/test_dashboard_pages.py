@@ -362,7 +362,7 @@ def test_decision_form_records_through_submit_decision(
     assert record["attendees"] == ["Governance lead", "Vendor contact"]
     # Evidence now shows it, from the same session (the cache is keyed on the database's version).
     at.switch_page("views/evidence.py").run()
-    assert any("decision log verified: 1 records" in s.value for s in at.success)
+    assert any("decision log verified: 1 record," in s.value for s in at.success)
     assert list(at.dataframe[0].value["rationale"]) == [record["rationale"]]
 
 

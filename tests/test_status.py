@@ -194,7 +194,7 @@ def test_notify_checklist_ticks_are_chained_into_the_log(
         and "'The press' is not on the notify list of decision 1: Model provider, Support team leads" in err
     )
     code, out, _ = run(org, capsys, "verify")
-    assert code == 0 and "decision follow-ups verified: 1 records" in out
+    assert code == 0 and "decision follow-ups verified: 1 record\n" in out
     with connect(org.db) as conn:
         conn.execute("UPDATE decision_followups SET recorded_by = 'Someone else'")
     code, out, _ = run(org, capsys, "verify")
