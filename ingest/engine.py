@@ -55,8 +55,9 @@ def spill_folder() -> Path:
     longer run are removed first (another host's, sharing the folder, are left alone)."""
     mine = f"{SPILL_PREFIX}{socket.gethostname()}-"
     for old in Path(tempfile.gettempdir()).glob(f"{glob.escape(mine)}*-*"):
-        pid = old.name.removeprefix(mine).split("-", 1)[0]
-        if pid.isdigit() and not lease.process_runs(int(pid)):
+        # the rest is <pid>-<mkdtemp's suffix, which has no "-">, so host "x-2"'s folders never pass for x's
+        pid, _, suffix = old.name.removeprefix(mine).partition("-")
+        if pid.isdigit() and "-" not in suffix and not lease.process_runs(int(pid)):
             shutil.rmtree(old, ignore_errors=True)
     return Path(tempfile.mkdtemp(prefix=f"{mine}{os.getpid()}-"))
 

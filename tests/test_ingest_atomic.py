@@ -288,10 +288,11 @@ def test_a_killed_ingests_spill_folder_is_removed_by_the_next_ingest(
     (left / "spill.block").write_bytes(b"\0" * 1024)  # as if it had spilled
     live = temp / f"postlaunch-ingest-{socket.gethostname()}-{os.getpid()}-x"  # a running process's folder
     other = temp / f"postlaunch-ingest-otherhost-{proc.pid}-x"  # another host's: never touched
-    live.mkdir()
-    other.mkdir()
+    longer = temp / f"postlaunch-ingest-{socket.gethostname()}-{proc.pid}-{proc.pid}-x"  # host "<ours>-N"'s
+    for folder in (live, other, longer):
+        folder.mkdir()
     result = subprocess.run(
         workspace.cli_command("ingest", "usage", str(small)), capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in temp.iterdir()) == sorted([live.name, other.name])
+    assert sorted(p.name for p in temp.iterdir()) == sorted([live.name, other.name, longer.name])
