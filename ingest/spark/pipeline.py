@@ -34,8 +34,8 @@ from ingest.scope.fit import (
     traffic_references,
     with_registry_fingerprint,
 )
-from ingest.spark import sources, udfs
-from ingest.spark.sources import SourceResult, micros, new_rows, utc
+from ingest.spark import udfs
+from ingest.spark.sources import SourceResult, bounds, micros, new_rows, utc
 from ingest.spark.validate import SourceProblem
 from postlaunch import db, measures, rollup
 from postlaunch import weeks as wk
@@ -308,17 +308,17 @@ def roll_up(spark: SparkSession, ctx: Context, *, usage: str | None, feedback: s
     of `weeks` (first, last; ISO weeks in the configured timezone). Duplicates are judged over the whole
     source, whatever the weeks."""
     out = SparkRollup()
-    bounds = sources.bounds(weeks, ctx.settings.timezone)
+    week_span = bounds(weeks, ctx.settings.timezone)
     try:
         if usage is not None:
-            result, every, new = new_rows(spark, ctx, USAGE, usage, bounds, out.cached)
+            result, every, new = new_rows(spark, ctx, USAGE, usage, week_span, out.cached)
             out.sources.append(result)
             models = _models(ctx, every)
             out.models = [model_row(dep, model, model.fingerprint()) for dep, model in models.items()]
             if new is not None:
                 _usage(ctx, _usage_events(ctx, _untrained(spark, new, _training(ctx)), models), out)
         if feedback is not None:
-            result, _, new = new_rows(spark, ctx, FEEDBACK, feedback, bounds, out.cached)
+            result, _, new = new_rows(spark, ctx, FEEDBACK, feedback, week_span, out.cached)
             out.sources.append(result)
             if new is not None:
                 _feedback(ctx, new, out)
